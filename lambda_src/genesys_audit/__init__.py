@@ -1,0 +1,1 @@
+"""Genesys audit runtime library shipped in the Lambda zips."""
