@@ -49,7 +49,7 @@ if (_OWN_SCHEMAS / "genesyscloud.json").exists():
 
 def _repo_root() -> Path | None:
     for parent in Path(__file__).resolve().parents:
-        if (parent / "pyproject.toml").exists() and (parent / "modules").is_dir():
+        if (parent / "pyproject.toml").exists() and (parent / "tools" / "genesys_audit_tools").is_dir():
             return parent
     return None
 
