@@ -79,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("--json", metavar="OUT", help="write the plan JSON here")
     plan.set_defaults(func=_cmd_plan)
+
+    from genesys_audit_tools import rules
+
+    rules.register(sub)
     return parser
 
 
