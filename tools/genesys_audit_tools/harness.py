@@ -312,7 +312,7 @@ def try_plan(
             "TF_INPUT": "0",
             "TF_IN_AUTOMATION": "1",
             "CHECKPOINT_DISABLE": "1",
-            "GENESYS_AUDIT_STANDIN_CERT_DIR": str(cache_dir()),
+            "GENESYS_AUDIT_STANDIN_CACHE_DIR": str(cache_dir()),
         }
         plan_file = tmp / "plan.tfplan"
         commands = {

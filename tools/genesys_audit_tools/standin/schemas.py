@@ -89,6 +89,14 @@ def _shared_document() -> dict[str, Any]:
     return doc
 
 
+def schema_source_path(address: str) -> Path:
+    """The file a provider's schema is read from."""
+    spec = PROVIDERS[address]
+    if spec.own_schema_file is not None:
+        return _OWN_SCHEMAS / spec.own_schema_file
+    return shared_schema_path()
+
+
 @cache
 def provider_schema(address: str) -> dict[str, Any]:
     """The `terraform providers schema -json` entry of one provider."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import os
 import sys
 import tempfile
@@ -22,7 +23,7 @@ from genesys_audit_tools.standin import codec, datasources, schemas
 from genesys_audit_tools.standin.planning import mark_computed_unknown
 
 ACCOUNT_ENV = "GENESYS_AUDIT_STANDIN_ACCOUNT_ID"
-CERT_ENV = "GENESYS_AUDIT_STANDIN_CERT_DIR"
+CACHE_ENV = "GENESYS_AUDIT_STANDIN_CACHE_DIR"
 
 
 def _error(summary: str, detail: str = "") -> Any:
@@ -44,15 +45,37 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
     # -- schema -------------------------------------------------------------------------------
     def schema_response_bytes(self) -> bytes:
         """The serialized GetProviderSchema response, built once."""
-        if self._schema_response is None:
-            response = pb.GetProviderSchema.Response(
-                provider=schemas.to_protobuf(pb, self.schema["provider"]),
-                resource_schemas={k: schemas.to_protobuf(pb, v) for k, v in self.resources.items()},
-                data_source_schemas={k: schemas.to_protobuf(pb, v) for k, v in self.data_sources.items()},
-                server_capabilities=pb.ServerCapabilities(plan_destroy=True),
-            )
-            self._schema_response = response.SerializeToString()
+        if self._schema_response is not None:
+            return self._schema_response
+        cached = self._schema_cache_path()
+        if cached is not None and cached.exists():
+            self._schema_response = cached.read_bytes()
+            return self._schema_response
+        response = pb.GetProviderSchema.Response(
+            provider=schemas.to_protobuf(pb, self.schema["provider"]),
+            resource_schemas={k: schemas.to_protobuf(pb, v) for k, v in self.resources.items()},
+            data_source_schemas={k: schemas.to_protobuf(pb, v) for k, v in self.data_sources.items()},
+            server_capabilities=pb.ServerCapabilities(plan_destroy=True),
+        )
+        self._schema_response = response.SerializeToString()
+        if cached is not None:
+            tmp = cached.with_name(f".{cached.name}.{os.getpid()}")
+            tmp.write_bytes(self._schema_response)
+            tmp.replace(cached)
         return self._schema_response
+
+    def _schema_cache_path(self) -> Path | None:
+        """Where the serialized schema is cached: keyed by the schema source and this converter."""
+        directory = os.environ.get(CACHE_ENV)
+        if not directory:
+            return None
+        source = schemas.schema_source_path(self.spec.address)
+        stat = source.stat()
+        converter = Path(schemas.__file__).stat()
+        key = hashlib.sha256(
+            f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{converter.st_mtime_ns}|{pb.__file__}".encode()
+        ).hexdigest()[:16]
+        return Path(directory) / f"schema-{self.spec.type_name}-{key}.pb"
 
     def GetMetadata(self, request: Any, context: Any) -> Any:
         return pb.GetMetadata.Response(
@@ -231,7 +254,7 @@ def serve(address: str) -> None:
     rpc.add_ProviderServicer_to_server(provider, server)
     controller_rpc.add_GRPCControllerServicer_to_server(_Controller(stop), server)
     stdio_rpc.add_GRPCStdioServicer_to_server(_Stdio(), server)
-    cert_dir = Path(os.environ.get(CERT_ENV) or Path(tempfile.gettempdir()) / "genesys-audit-standin")
+    cert_dir = Path(os.environ.get(CACHE_ENV) or Path(tempfile.gettempdir()) / "genesys-audit-standin")
     key_pem, cert_pem, cert_der = _certificate(cert_dir)
     # Terraform's AutoMTLS client certificate is ECDSA P-521, which grpcio's TLS does not negotiate:
     # serve TLS without requiring the client certificate. The socket lives in a private directory.
