@@ -193,3 +193,18 @@ def test_cli_plan_exits_non_zero_with_terraforms_message(tmp_path, capsys):
     assert code == 1
     assert "Unsupported argument" in err and "receive_wait_time_second" in err
     assert f"{work} did not plan" in err
+
+
+def test_as_applied_plans_resolve_identifiers_to_what_aws_would_assign(tmp_path):
+    outcome = harness.try_plan(FIXTURE, as_applied=True)
+    assert outcome.ok, outcome.output
+    plan = outcome.plan
+    assert plan.resource("aws_sqs_queue.this").values["arn"] == QUEUE_ARN
+    assert plan.resource("aws_sqs_queue.this").values["url"] == (
+        "https://sqs.eu-west-1.amazonaws.com/123456789012/harness-queue"
+    )
+    target = plan.resource("aws_cloudwatch_event_target.sqs").values
+    # References between resources now resolve, as after an apply.
+    assert target["arn"] == QUEUE_ARN
+    assert target["dead_letter_config"] == [{"arn": "arn:aws:sqs:eu-west-1:123456789012:harness-dlq"}]
+    assert plan.resource("aws_cloudwatch_event_rule.oauth").values["arn"] == RULE_ARN

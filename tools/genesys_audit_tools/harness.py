@@ -279,13 +279,20 @@ def try_plan(
     mode: str | None = None,
     keep: bool = False,
     timeout: float = 900,
+    as_applied: bool = False,
 ) -> PlanOutcome:
-    """Plan `path` offline; never raises for Terraform errors (see `.ok` and `.output`)."""
+    """Plan `path` offline; never raises for Terraform errors (see `.ok` and `.output`).
+
+    `as_applied=True` (stand-in only) gives computed identifiers the values AWS would assign, so the
+    plan describes deployed resources (used by `genesys-audit simulate`).
+    """
     started = time.monotonic()
     source = Path(path).resolve()
     if not source.is_dir():
         return PlanOutcome(False, None, f"{source} is not a directory")
     mode = mode or provider_mode()
+    if as_applied and mode != "standin":
+        return PlanOutcome(False, None, "as_applied plans need the stand-in providers (TF_PROVIDERS=standin)")
     if mode == "standin":
         try:
             schemas.shared_schema_path()
@@ -313,6 +320,7 @@ def try_plan(
             "TF_IN_AUTOMATION": "1",
             "CHECKPOINT_DISABLE": "1",
             "GENESYS_AUDIT_STANDIN_CACHE_DIR": str(cache_dir()),
+            "GENESYS_AUDIT_STANDIN_AS_APPLIED": "1" if as_applied else "0",
         }
         plan_file = tmp / "plan.tfplan"
         commands = {

@@ -19,10 +19,12 @@ from tf.gen import grpc_stdio_pb2_grpc as stdio_rpc
 from tf.gen import tfplugin_pb2 as pb
 from tf.gen import tfplugin_pb2_grpc as rpc
 
-from genesys_audit_tools.standin import codec, datasources, schemas
+from genesys_audit_tools.standin import applied, codec, datasources, schemas
 from genesys_audit_tools.standin.planning import mark_computed_unknown
 
 ACCOUNT_ENV = "GENESYS_AUDIT_STANDIN_ACCOUNT_ID"
+# "1": plan as if applied: computed identifiers get the values AWS would assign (see applied.py).
+AS_APPLIED_ENV = "GENESYS_AUDIT_STANDIN_AS_APPLIED"
 CACHE_ENV = "GENESYS_AUDIT_STANDIN_CACHE_DIR"
 
 
@@ -149,6 +151,8 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
                 planned["tags_all"] = {**self.ctx.default_tags, **(tags or {})}
         if prior is None:
             planned = mark_computed_unknown(block, planned) or planned
+            if os.environ.get(AS_APPLIED_ENV) == "1":
+                planned = applied.fill(request.type_name, planned, self.ctx)
         return pb.PlanResourceChange.Response(planned_state=pb.DynamicValue(msgpack=codec.encode(planned)))
 
     def ApplyResourceChange(self, request: Any, context: Any) -> Any:
