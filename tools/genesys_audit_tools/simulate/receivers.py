@@ -1,0 +1,79 @@
+"""HTTP receivers on 127.0.0.1 standing in for Slack, Teams, PagerDuty and Splunk HEC."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Received:
+    """One request a receiver got."""
+
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Receiver:
+    """A threaded HTTP server recording every POST; answers like the service it stands in for."""
+
+    requests: list[Received] = field(default_factory=list)
+    _server: ThreadingHTTPServer | None = None
+
+    def start(self) -> Receiver:
+        """Listen on an ephemeral loopback port."""
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body: Any = json.loads(raw)
+                except ValueError:
+                    body = raw.decode(errors="replace")
+                receiver.requests.append(Received(self.path, dict(self.headers), body))
+                reply = _reply(self.path)
+                payload = json.dumps(reply).encode()
+                self.send_response(202 if self.path.startswith("/pagerduty") else 200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:<port>`."""
+        assert self._server is not None, "start() first"
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def on(self, prefix: str) -> list[Received]:
+        """Requests whose path starts with `prefix`."""
+        return [r for r in self.requests if r.path.startswith(prefix)]
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+
+def _reply(path: str) -> dict[str, Any]:
+    if path.startswith("/pagerduty"):
+        return {"status": "success", "message": "Event processed", "dedup_key": "simulated"}
+    if path.startswith("/services/collector"):
+        return {"text": "Success", "code": 0}
+    return {"ok": True}

@@ -1,0 +1,87 @@
+"""Run our Lambda handlers in process, with the environment the plan gives them."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from genesys_audit_tools.simulate.topology import Function
+
+
+@dataclass
+class LambdaContext:
+    """The parts of the Lambda context object our handlers use."""
+
+    function_name: str
+    invoked_function_arn: str
+    memory_limit_in_mb: int = 256
+    function_version: str = "$LATEST"
+    timeout_seconds: float = 30.0
+
+    def __post_init__(self) -> None:
+        self.aws_request_id = str(uuid.uuid4())
+        self._deadline = time.monotonic() + self.timeout_seconds
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = "simulated"
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the simulated timeout."""
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+@contextlib.contextmanager
+def _environment(variables: Mapping[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class LambdaRuntime:
+    """Imports each function's handler once (its cold start) and invokes it."""
+
+    def __init__(self, source_dir: Path, base_environment: Mapping[str, str]) -> None:
+        self.source_dir = source_dir
+        self.base_environment = dict(base_environment)
+        self._modules: dict[str, ModuleType] = {}
+        if str(source_dir) not in sys.path:
+            sys.path.insert(0, str(source_dir))
+
+    def environment(self, function: Function) -> dict[str, str]:
+        """What the function sees in os.environ."""
+        return {
+            **self.base_environment,
+            "AWS_REGION": function.region,
+            "AWS_DEFAULT_REGION": function.region,
+            "AWS_LAMBDA_FUNCTION_NAME": function.name,
+            **function.environment,
+        }
+
+    def _handler(self, function: Function) -> Any:
+        module_name, _, attribute = function.handler.rpartition(".")
+        if function.arn not in self._modules:
+            with _environment(self.environment(function)):
+                self._modules[function.arn] = importlib.import_module(module_name)
+        return getattr(self._modules[function.arn], attribute)
+
+    def invoke(self, function: Function, payload: Any) -> Any:
+        """Invoke synchronously; exceptions propagate like a function error."""
+        handler = self._handler(function)
+        context = LambdaContext(function.name, function.arn)
+        with _environment(self.environment(function)):
+            return handler(payload, context)
