@@ -43,6 +43,26 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from genesys_audit_tools.simulate import report
+    from genesys_audit_tools.simulate.run import simulate
+
+    def progress(line: str) -> None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+
+    try:
+        sim = simulate(args.dir, args.events, progress)
+    except Exception as exc:
+        sys.stderr.write(f"genesys-audit simulate: {type(exc).__name__}: {exc}\n")
+        return 1
+    sys.stdout.write(report.format_text(sim))
+    if args.markdown:
+        Path(args.markdown).write_text(report.format_markdown(sim))
+        sys.stdout.write(f"Markdown report written to {args.markdown}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -83,6 +103,22 @@ def build_parser() -> argparse.ArgumentParser:
     from genesys_audit_tools import rules
 
     rules.register(sub)
+
+    simulate = sub.add_parser(
+        "simulate",
+        help="run the whole pipeline offline on an embedded AWS, from the module's own plan",
+        description=(
+            "Plan DIR as applied with the offline harness, create its resources in moto, replay the events "
+            "(partner events onto the partner bus, others through the webhook ingestion Lambda), deliver them "
+            "to every target and print a report."
+        ),
+    )
+    simulate.add_argument("--dir", default="examples/complete", help="the Terraform root module to simulate")
+    simulate.add_argument(
+        "--events", default="tests/fixtures/events", help="a directory of events or a JSONL file"
+    )
+    simulate.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown here")
+    simulate.set_defaults(func=_cmd_simulate)
     return parser
 
 

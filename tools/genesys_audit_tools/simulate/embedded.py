@@ -86,9 +86,7 @@ class EmbeddedAws:
             # A tap rule sends everything put on a custom bus (by the ingestion Lambda) to a queue the
             # simulator drains and routes with the project's pattern engine.
             tap = self.client("sqs", region).create_queue(QueueName=f"simulator-tap-bus-{bus}")["QueueUrl"]
-            events.put_rule(
-                Name="simulator-tap", EventBusName=bus, EventPattern=json.dumps({"account": [ACCOUNT_ID]})
-            )
+            events.put_rule(Name="simulator-tap", EventBusName=bus, EventPattern=json.dumps({"account": [ACCOUNT_ID]}))
             events.put_targets(
                 Rule="simulator-tap",
                 EventBusName=bus,
@@ -111,9 +109,7 @@ class EmbeddedAws:
         dynamodb.create_table(
             TableName=name,
             KeySchema=keys,
-            AttributeDefinitions=[
-                {"AttributeName": a["name"], "AttributeType": a["type"]} for a in attributes
-            ],
+            AttributeDefinitions=[{"AttributeName": a["name"], "AttributeType": a["type"]} for a in attributes],
             BillingMode="PAY_PER_REQUEST",
         )
         ttl = (values.get("ttl") or [{}])[0]

@@ -140,12 +140,8 @@ class Router:
                 MessageBody=json.dumps(payload),
                 MessageAttributes={"ErrorMessage": {"DataType": "String", "StringValue": errors[-1][:256]}},
             )
-            raise FunctionError(
-                f"{LAMBDA_ASYNC_ATTEMPTS} attempts failed, sent to the function DLQ: {errors[-1]}"
-            )
-        raise FunctionError(
-            f"{LAMBDA_ASYNC_ATTEMPTS} attempts failed and the function has no DLQ: {errors[-1]}"
-        )
+            raise FunctionError(f"{LAMBDA_ASYNC_ATTEMPTS} attempts failed, sent to the function DLQ: {errors[-1]}")
+        raise FunctionError(f"{LAMBDA_ASYNC_ATTEMPTS} attempts failed and the function has no DLQ: {errors[-1]}")
 
     def _firehose(self, arn: str, payload: str) -> str:
         stream = self.topology.firehoses.get(arn)
@@ -222,14 +218,9 @@ class Router:
                 if done:
                     sqs.delete_message_batch(
                         QueueUrl=url,
-                        Entries=[
-                            {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
-                        ],
+                        Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
                     )
-            log.append(
-                f"{function.name} consumed {processed} message(s) from {queue.name}; "
-                f"{failed} failed attempt(s)"
-            )
+            log.append(f"{function.name} consumed {processed} message(s) from {queue.name}; {failed} failed attempt(s)")
         return log
 
 

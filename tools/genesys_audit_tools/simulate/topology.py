@@ -179,15 +179,12 @@ def read(plan: Plan, default_region: str = "us-east-1") -> Topology:
             queue_arn=r.values["event_source_arn"],
             function=r.values["function_name"],
             batch_size=r.values.get("batch_size") or 10,
-            report_batch_item_failures="ReportBatchItemFailures"
-            in (r.values.get("function_response_types") or []),
+            report_batch_item_failures="ReportBatchItemFailures" in (r.values.get("function_response_types") or []),
         )
         for r in plan.resources("aws_lambda_event_source_mapping")
     ]
     return Topology(
-        buses={
-            r.values["name"]: _region(r, default_region) for r in plan.resources("aws_cloudwatch_event_bus")
-        },
+        buses={r.values["name"]: _region(r, default_region) for r in plan.resources("aws_cloudwatch_event_bus")},
         rules=rules,
         queues=queues,
         log_groups={r.values["arn"]: r.values["name"] for r in plan.resources("aws_cloudwatch_log_group")},

@@ -1,0 +1,74 @@
+"""The simulation report, for the terminal and as Markdown for a PR comment."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from genesys_audit_tools.simulate.run import Simulation
+
+
+def _outcomes(sim: Simulation) -> Counter[str]:
+    return Counter(d.outcome for t in sim.traces for d in t.deliveries)
+
+
+def summary_lines(sim: Simulation) -> list[str]:
+    """Totals shared by both formats."""
+    outcomes = _outcomes(sim)
+    dead = sum(len(v) for v in sim.dead_letters.values())
+    return [
+        f"{len(sim.traces)} events replayed in {sim.seconds:.1f} s; "
+        f"{sum(bool(t.rules) for t in sim.traces)} matched at least one rule.",
+        f"Deliveries: {outcomes.get('delivered', 0)} delivered, {outcomes.get('function error', 0)} function errors, "
+        f"{outcomes.get('failed', 0)} failed.",
+        f"Alerts published: {len(sim.alerts)}; chat/paging requests: "
+        + (", ".join(f"{k} {v}" for k, v in sorted(sim.chat.items())) or "none")
+        + f"; Splunk HEC events: {len(sim.hec_records)}.",
+        f"Dead-letter queues: {dead} message(s)" + (" (should be 0)" if dead else " (empty, as they should be)."),
+    ]
+
+
+def format_text(sim: Simulation) -> str:
+    """Human report for the terminal."""
+    out = [f"Simulation of {sim.directory}", ""]
+    out.append("Per event:")
+    for trace in sim.traces:
+        out.append(f"  {trace.label}  [{trace.path} -> {trace.bus.rsplit('/', 1)[-1]}]")
+        out.append(f"      rules: {', '.join(trace.rules) or '(none)'}")
+        for d in trace.deliveries:
+            mark = "ok " if d.outcome == "delivered" else "ERR"
+            out.append(f"      {mark} {d.rule} -> {d.target}: {d.detail}")
+        out.extend(f"      note: {n}" for n in trace.notes)
+    out += ["", "Alerts:"]
+    out += [f"  {a.subject}" for a in sim.alerts] or ["  (none)"]
+    out += ["", "Per target:"]
+    out += [f"  {target}: {count}" for target, count in sorted(sim.delivered.items())] or ["  (none)"]
+    out += [f"  log group {group}: {count} event(s)" for group, count in sorted(sim.log_events.items())]
+    out += [f"  {line}" for line in sim.consumers]
+    out += ["", "Dead-letter queues:"]
+    out += [f"  {name}: {len(msgs)}" for name, msgs in sorted(sim.dead_letters.items())] or ["  (none)"]
+    out += ["", *summary_lines(sim), "", sim.engine_note]
+    out += [f"note: {n}" for n in sim.notes]
+    return "\n".join(out) + "\n"
+
+
+def format_markdown(sim: Simulation) -> str:
+    """The same for a PR comment."""
+    out = [f"### Pipeline simulation: `{sim.directory}`", ""]
+    out += [f"- {line}" for line in summary_lines(sim)]
+    out += ["", "| event | path | rules matched | delivered to |", "|---|---|---|---|"]
+    for trace in sim.traces:
+        targets = ", ".join(
+            f"`{d.target}`" + ("" if d.outcome == "delivered" else f" ({d.outcome})") for d in trace.deliveries
+        )
+        rules = ", ".join(f"`{r}`" for r in trace.rules) or "—"
+        out.append(f"| `{trace.label}` | {trace.path} | {rules} | {targets or '—'} |")
+    out += ["", "**Alerts**", ""]
+    out += [f"- `{a.subject}`" for a in sim.alerts] or ["- none"]
+    out += ["", "| target | events |", "|---|---|"]
+    out += [f"| `{target}` | {count} |" for target, count in sorted(sim.delivered.items())]
+    out += ["", "| dead-letter queue | messages |", "|---|---|"]
+    out += [f"| `{name}` | {len(msgs)} |" for name, msgs in sorted(sim.dead_letters.items())]
+    out += ["", f"_{sim.engine_note}_", ""]
+    if sim.notes:
+        out += ["<details><summary>Notes</summary>", ""] + [f"- {n}" for n in sim.notes] + ["", "</details>", ""]
+    return "\n".join(out)

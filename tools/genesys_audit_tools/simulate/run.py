@@ -1,0 +1,296 @@
+"""Run the whole pipeline offline: plan, build the embedded AWS, replay events, report."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from genesys_audit_tools import harness
+from genesys_audit_tools.rules import Event, load_events
+from genesys_audit_tools.simulate import topology as topo
+from genesys_audit_tools.simulate.embedded import EmbeddedAws, queue_url, region_of
+from genesys_audit_tools.simulate.receivers import Receiver
+from genesys_audit_tools.simulate.router import Router, Trace
+from genesys_audit_tools.simulate.runtime import LambdaRuntime
+
+REPO = Path(__file__).resolve().parents[3]
+WEBHOOK_SECRET = "simulated-webhook-secret"  # noqa: S105 - a throwaway secret inside the embedded AWS
+Progress = Callable[[str], None]
+
+
+@dataclass
+class Alert:
+    """A message the alert path published to an SNS topic."""
+
+    topic: str
+    subject: str
+    message: str
+    attributes: dict[str, str]
+
+
+@dataclass
+class Simulation:
+    """Everything the report shows."""
+
+    directory: str
+    traces: list[Trace]
+    alerts: list[Alert]
+    chat: dict[str, int]
+    chat_messages: list[tuple[str, Any]]
+    hec_records: list[dict[str, Any]]
+    log_events: dict[str, int]
+    dead_letters: dict[str, list[dict[str, Any]]]
+    consumers: list[str]
+    notes: list[str]
+    seconds: float
+    engine_note: str
+    delivered: Counter[str] = field(default_factory=Counter)
+
+
+def _sign(body: bytes) -> str:
+    return "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+def _http_event(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
+    """An API Gateway HTTP API (payload 2.0) request for `POST /events`."""
+    return {
+        "version": "2.0",
+        "routeKey": "POST /events",
+        "rawPath": "/events",
+        "rawQueryString": "",
+        "headers": {k.lower(): v for k, v in headers.items()},
+        "requestContext": {
+            "accountId": "123456789012",
+            "apiId": "simulated",
+            "domainName": "simulated.execute-api.local",
+            "http": {
+                "method": "POST",
+                "path": "/events",
+                "protocol": "HTTP/1.1",
+                "sourceIp": "127.0.0.1",
+                "userAgent": "genesys-audit-simulate",
+            },
+            "requestId": f"sim-{time.monotonic_ns()}",
+            "routeKey": "POST /events",
+            "stage": "$default",
+            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime()),
+            "timeEpoch": int(time.time() * 1000),
+        },
+        "body": base64.b64encode(body).decode(),
+        "isBase64Encoded": True,
+    }
+
+
+def _secret_value(variable: str, chat: Receiver) -> str | None:
+    """What the simulator stores in a secret, judged by the environment variable that names it."""
+    name = variable.upper()
+    if "SLACK" in name:
+        return json.dumps({"url": f"{chat.base_url}/slack/services/T000/B000/XXXX"})
+    if "TEAMS" in name:
+        return json.dumps({"url": f"{chat.base_url}/teams/workflows/simulated"})
+    if "PAGERDUTY" in name:
+        return json.dumps({"routing_key": "simulated-routing-key", "url": f"{chat.base_url}/pagerduty/v2/enqueue"})
+    if any(word in name for word in ("SIGN", "HMAC", "WEBHOOK", "SECRET")):
+        return json.dumps({"current": WEBHOOK_SECRET})
+    return None
+
+
+class Simulator:
+    """Plans a directory as applied, builds it in moto and replays events through it."""
+
+    def __init__(self, directory: str | Path, progress: Progress) -> None:
+        self.directory = Path(directory)
+        self.progress = progress
+
+    def run(self, events: list[Event]) -> Simulation:
+        """The whole simulation (moto is active only inside)."""
+        from moto import mock_aws
+
+        started = time.monotonic()
+        self.progress(f"[1/5] planning {self.directory} offline, as applied ...")
+        plan = harness.plan(self.directory, as_applied=True)
+        topology = topo.read(plan)
+        self.progress(
+            f"      {len(plan.resources())} resources: {len(topology.rules)} rules, {len(topology.queues)} queues, "
+            f"{len(topology.log_groups)} log groups, {len(topology.topics)} topics, "
+            f"{len({f.arn for f in topology.functions.values()})} functions, {len(topology.firehoses)} streams"
+        )
+        saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_SESSION_TOKEN": "testing",
+            }
+        )
+        chat, hec = Receiver().start(), Receiver().start()
+        try:
+            with mock_aws():
+                return self._simulate(topology, events, chat, hec, started)
+        finally:
+            chat.stop()
+            hec.stop()
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+    def _simulate(
+        self, topology: topo.Topology, events: list[Event], chat: Receiver, hec: Receiver, started: float
+    ) -> Simulation:
+        self.progress("[2/5] creating the resources in the embedded AWS (moto) ...")
+        aws = EmbeddedAws(topology)
+        aws.build()
+        base_env = {
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_NAMESPACE": "GenesysAuditSimulation",
+            "POWERTOOLS_DEV": "false",
+            "PAGERDUTY_EVENTS_URL": f"{chat.base_url}/pagerduty/v2/enqueue",
+            "PAGERDUTY_URL": f"{chat.base_url}/pagerduty/v2/enqueue",
+        }
+        for function in {f.arn: f for f in topology.functions.values()}.values():
+            for variable, value in function.environment.items():
+                if value in topology.secrets:
+                    secret = _secret_value(variable, chat)
+                    if secret is not None:
+                        aws.put_secret(value, secret)
+        runtime = LambdaRuntime(REPO / "lambda_src", base_env)
+        router = Router(aws, runtime, hec)
+        ingestion = next((f for f in topology.functions.values() if f.handler.startswith("ingestion.")), None)
+        partner_buses = [b for b in topology.buses if b.startswith("aws.partner/")]
+        custom_buses = [b for b in topology.buses if not b.startswith("aws.partner/")]
+        notes = list(topology.notes)
+        self.progress(f"[3/5] replaying {len(events)} events ...")
+        traces: list[Trace] = []
+        for number, event in enumerate(events, start=1):
+            source = str(event.body.get("source", ""))
+            if source.startswith("aws.partner/") and partner_buses:
+                bus = source if source in partner_buses else partner_buses[0]
+                trace = Trace(event.id, event.file, "partner", bus)
+                router.route(event.body, bus, trace)
+                traces.append(trace)
+            elif custom_buses:
+                traces.extend(
+                    self._webhook(
+                        event, aws=aws, router=router, runtime=runtime, ingestion=ingestion, bus=custom_buses[0]
+                    )
+                )
+            else:
+                trace = Trace(event.id, event.file, "none", "-")
+                trace.notes.append("no bus in the plan accepts this event")
+                traces.append(trace)
+            if number % 10 == 0 or number == len(events):
+                self.progress(f"      {number}/{len(events)} events replayed")
+        self.progress("[4/5] running the queue consumers ...")
+        consumers = router.run_consumers()
+        self.progress("[5/5] collecting what every target received ...")
+        alerts = self._alerts(aws)
+        dead_letter_arns = {q.dead_letter_arn for q in topology.queues.values() if q.dead_letter_arn}
+        dead_letter_arns |= {t.dead_letter_arn for r in topology.rules for t in r.targets if t.dead_letter_arn}
+        dead_letter_arns |= {f.dead_letter_arn for f in topology.functions.values() if f.dead_letter_arn}
+        dead_letters = {
+            arn.rsplit(":", 1)[-1]: [
+                {"body": m["Body"], "attributes": m.get("MessageAttributes", {})}
+                for m in aws.drain(queue_url(arn), region_of(arn))
+            ]
+            for arn in sorted(a for a in dead_letter_arns if a and a.split(":")[2] == "sqs")
+        }
+        log_events: dict[str, int] = {}
+        for arn, group in topology.log_groups.items():
+            logs = aws.client("logs", region_of(arn))
+            count = sum(
+                len(page["events"]) for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group)
+            )
+            log_events[group] = count
+        delivered: Counter[str] = Counter(
+            d.target for trace in traces for d in trace.deliveries if d.outcome == "delivered"
+        )
+        notes.extend(aws.notes)
+        return Simulation(
+            directory=str(self.directory),
+            traces=traces,
+            alerts=alerts,
+            chat=dict(Counter(r.path.split("/")[1] for r in chat.requests)),
+            chat_messages=[(r.path.split("/")[1], r.body) for r in chat.requests],
+            hec_records=router.hec_records,
+            log_events=log_events,
+            dead_letters=dead_letters,
+            consumers=consumers,
+            notes=notes,
+            seconds=time.monotonic() - started,
+            engine_note=(
+                "Rules were matched by the project's pattern engine (genesys_audit.eventpattern): moto's "
+                "matcher skips most validation and arrays of objects, and its PutRule cannot address partner "
+                "buses. moto provided SQS (with redrive), CloudWatch Logs, SNS, DynamoDB, Secrets Manager and "
+                "the custom bus's PutEvents; Firehose delivery to Splunk was emulated by POSTing HEC events "
+                "to a receiver on 127.0.0.1."
+            ),
+            delivered=delivered,
+        )
+
+    def _webhook(
+        self,
+        event: Event,
+        *,
+        aws: EmbeddedAws,
+        router: Router,
+        runtime: LambdaRuntime,
+        ingestion: topo.Function | None,
+        bus: str,
+    ) -> list[Trace]:
+        region = aws.topology.buses[bus]
+        if ingestion is None:
+            trace = Trace(event.id, event.file, "direct", bus)
+            trace.notes.append("no ingestion Lambda in the plan: put directly on the bus")
+            router.route(event.body, bus, trace)
+            return [trace]
+        body = json.dumps(event.body.get("detail", event.body)).encode()
+        response = runtime.invoke(
+            ingestion,
+            _http_event(body, {"content-type": "application/json", "x-hub-signature-256": _sign(body)}),
+        )
+        status = response.get("statusCode") if isinstance(response, dict) else None
+        tapped = aws.drain(aws.taps[bus], region)
+        traces: list[Trace] = []
+        for message in tapped:
+            routed = json.loads(message["Body"])
+            trace = Trace(event.id, event.file, f"webhook ({status})", bus)
+            router.route(routed, bus, trace)
+            traces.append(trace)
+        if not traces:
+            trace = Trace(event.id, event.file, f"webhook ({status})", bus)
+            trace.notes.append(f"the ingestion Lambda answered {status} and put nothing: {response}")
+            traces.append(trace)
+        return traces
+
+    @staticmethod
+    def _alerts(aws: EmbeddedAws) -> list[Alert]:
+        alerts: list[Alert] = []
+        for topic_arn in aws.topology.topics:
+            for message in aws.drain(aws.taps[topic_arn], region_of(topic_arn)):
+                envelope = json.loads(message["Body"])
+                attributes = {k: v.get("Value", "") for k, v in (envelope.get("MessageAttributes") or {}).items()}
+                alerts.append(
+                    Alert(
+                        aws.topology.topics[topic_arn],
+                        envelope.get("Subject") or "",
+                        envelope.get("Message", ""),
+                        attributes,
+                    )
+                )
+        return alerts
+
+
+def simulate(directory: str | Path, events_dir: str | Path, progress: Progress | None = None) -> Simulation:
+    """Plan `directory` as applied, build it in moto and replay the events of `events_dir`."""
+    return Simulator(directory, progress or (lambda _: None)).run(load_events(events_dir))
