@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck fmt-check fmt pytest clean
+.PHONY: install test lint typecheck fmt-check fmt pytest checkov clean
 
 install: $(STAMP)
 
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-test: lint typecheck fmt-check pytest
+test: lint typecheck fmt-check pytest checkov
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -33,6 +33,21 @@ fmt: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# checkov (IaC static analysis) pins many packages, so it lives in its own venv. The venv sits inside
+# .venv so the plan harness (which copies the tree without .venv) and ruff never walk it.
+CHECKOV_VENV  := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip==26.3
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $(CHECKOV_STAMP)
+
+# Zero failed checks over every Terraform directory; skips carry their reason next to the resource.
+checkov: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
