@@ -1,0 +1,84 @@
+output "function_name" {
+  description = "Name of the alert function."
+  value       = try(aws_lambda_function.this[0].function_name, null)
+}
+
+output "function_arn" {
+  description = "ARN of the alert function."
+  value       = try(aws_lambda_function.this[0].arn, null)
+}
+
+output "role_arn" {
+  description = "ARN of the alert function's execution role."
+  value       = try(aws_iam_role.this[0].arn, null)
+}
+
+output "role_name" {
+  description = "Name of the alert function's execution role."
+  value       = try(aws_iam_role.this[0].name, null)
+}
+
+output "log_group_name" {
+  description = "Log group of the alert function."
+  value       = try(aws_cloudwatch_log_group.this[0].name, null)
+}
+
+output "topic_arn" {
+  description = "ARN of the SNS alert topic (subscribe more endpoints, or alarm into it)."
+  value       = try(aws_sns_topic.this[0].arn, null)
+}
+
+output "topic_name" {
+  description = "Name of the SNS alert topic."
+  value       = try(aws_sns_topic.this[0].name, null)
+}
+
+output "dlq_arn" {
+  description = "ARN of the dead-letter queue (EventBridge delivery failures and failed invocations); alarm on its depth."
+  value       = try(aws_sqs_queue.dlq[0].arn, null)
+}
+
+output "dlq_name" {
+  description = "Name of the dead-letter queue."
+  value       = try(aws_sqs_queue.dlq[0].name, null)
+}
+
+output "dlq_url" {
+  description = "URL of the dead-letter queue."
+  value       = try(aws_sqs_queue.dlq[0].url, null)
+}
+
+output "idempotency_table_name" {
+  description = "DynamoDB table remembering alerted audit ids."
+  value       = try(aws_dynamodb_table.idempotency[0].name, null)
+}
+
+output "idempotency_table_arn" {
+  description = "ARN of the idempotency table."
+  value       = try(aws_dynamodb_table.idempotency[0].arn, null)
+}
+
+output "kms_key_arn" {
+  description = "KMS key encrypting the alerting resources (created or given)."
+  value       = local.kms_key_arn
+}
+
+output "target_ids" {
+  description = "EventBridge target id per rule key."
+  value       = { for k, t in aws_cloudwatch_event_target.this : k => t.target_id }
+}
+
+output "alerting" {
+  description = "Everything above in one object."
+  value = var.create ? {
+    function_name          = aws_lambda_function.this[0].function_name
+    function_arn           = aws_lambda_function.this[0].arn
+    role_arn               = aws_iam_role.this[0].arn
+    log_group_name         = aws_cloudwatch_log_group.this[0].name
+    topic_arn              = aws_sns_topic.this[0].arn
+    dlq_arn                = aws_sqs_queue.dlq[0].arn
+    dlq_name               = aws_sqs_queue.dlq[0].name
+    idempotency_table_name = aws_dynamodb_table.idempotency[0].name
+    kms_key_arn            = local.kms_key_arn
+  } : null
+}
