@@ -1,0 +1,389 @@
+data "aws_partition" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_caller_identity" "current" {
+  count = var.create ? 1 : 0
+}
+
+locals {
+  partition  = try(data.aws_partition.current[0].partition, "aws")
+  account_id = try(data.aws_caller_identity.current[0].account_id, "000000000000")
+  arn_prefix = "arn:${local.partition}"
+
+  role_name              = "${var.name}-${var.region}"
+  function_log_group     = "/aws/lambda/${var.name}"
+  access_log_group       = "/aws/apigateway/${var.name}"
+  role_arn               = "${local.arn_prefix}:iam::${local.account_id}:role/${local.role_name}"
+  event_bus_arn          = "${local.arn_prefix}:events:${var.region}:${local.account_id}:event-bus/${var.event_bus_name}"
+  function_log_group_arn = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.function_log_group}"
+  access_log_group_arn   = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.access_log_group}"
+
+  create_kms_key = var.create && var.kms_key_arn == null
+  kms_key_arn    = var.create ? (local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn) : null
+
+  environment = {
+    EVENT_BUS_NAME               = var.event_bus_name
+    EVENT_SOURCE                 = var.event_source
+    WEBHOOK_SECRET_ARN           = var.webhook_secret_arn
+    SIGNATURE_HEADER             = var.signature_header
+    SIGNATURE_TOLERANCE_SECONDS  = tostring(var.signature_tolerance_seconds)
+    POWERTOOLS_SERVICE_NAME      = var.name
+    POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
+    POWERTOOLS_LOG_LEVEL         = var.log_level
+  }
+
+  alarm_actions = compact([var.ops_topic_arn])
+}
+
+module "package" {
+  source = "../lambda-package"
+
+  create          = var.create
+  name            = "${var.name}-${var.region}"
+  handler_package = "ingestion"
+  region          = var.region
+  source_dir      = var.package.source_dir
+  output_dir      = var.package.output_dir
+  architecture    = var.package.architecture
+  powertools_layer = {
+    version = var.package.powertools_layer_version
+    arn     = var.package.powertools_layer_arn
+  }
+  extra_layers = var.package.extra_layers
+}
+
+################################################################################
+# KMS key for the log groups and the function environment (unless one is given)
+################################################################################
+
+data "aws_iam_policy_document" "kms" {
+  count = local.create_kms_key ? 1 : 0
+
+  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key; the account root statement is the standard delegation to IAM.
+  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key; the account root statement is the standard delegation to IAM.
+  #checkov:skip=CKV_AWS_356:Key policy: "*" is this key; the service statement is scoped to our two log groups.
+  statement {
+    sid       = "AccountAdministersKeyThroughIam"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["${local.arn_prefix}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchLogsEncryptsOurLogGroups"
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${var.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = [local.function_log_group_arn, local.access_log_group_arn]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  count = local.create_kms_key ? 1 : 0
+
+  region                  = var.region
+  description             = "Genesys audit webhook ingestion (${var.name}): logs, environment"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.kms[0].json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  count = local.create_kms_key ? 1 : 0
+
+  region        = var.region
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+################################################################################
+# Function
+################################################################################
+
+data "aws_iam_policy_document" "assume" {
+  count = var.create ? 1 : 0
+
+  statement {
+    sid     = "LambdaAssumesRole"
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  count = var.create ? 1 : 0
+
+  name                 = local.role_name
+  description          = "Genesys audit webhook ingestion function ${var.name} in ${var.region}"
+  assume_role_policy   = data.aws_iam_policy_document.assume[0].json
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "function" {
+  count = var.create ? 1 : 0
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.function_log_group_arn}:*"]
+  }
+
+  statement {
+    sid       = "PutEventsOnTheAuditBus"
+    actions   = ["events:PutEvents"]
+    resources = [local.event_bus_arn]
+  }
+
+  statement {
+    sid       = "ReadWebhookSecret"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = [var.webhook_secret_arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.webhook_secret_kms_key_arn == null ? [] : [1]
+    content {
+      sid       = "DecryptWebhookSecretThroughSecretsManager"
+      actions   = ["kms:Decrypt"]
+      resources = [var.webhook_secret_kms_key_arn]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${var.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  count = var.create ? 1 : 0
+
+  name   = "ingestion"
+  role   = aws_iam_role.this[0].id
+  policy = data.aws_iam_policy_document.function[0].json
+}
+
+resource "aws_iam_role_policy_attachment" "xray" {
+  count = var.create && var.tracing_enabled ? 1 : 0
+
+  role       = aws_iam_role.this[0].name
+  policy_arn = "${local.arn_prefix}:iam::aws:policy/AWSXRayDaemonWriteAccess"
+}
+
+resource "aws_iam_role_policy_attachment" "vpc" {
+  count = var.create && var.vpc_config != null ? 1 : 0
+
+  role       = aws_iam_role.this[0].name
+  policy_arn = "${local.arn_prefix}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  count = var.create ? 1 : 0
+
+  region            = var.region
+  name              = local.function_log_group
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = local.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  count = var.create ? 1 : 0
+
+  #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway: a failure returns 5xx and the sender retries; a DLQ only serves asynchronous invocations.
+  #checkov:skip=CKV_AWS_117:VPC is opt-in (var.vpc_config); the function only calls Secrets Manager and EventBridge.
+  #checkov:skip=CKV_AWS_272:Code signing is opt-in (var.code_signing_config_arn); the zip is built from this repository at plan time.
+  #checkov:skip=CKV_AWS_50:X-Ray is opt-in (var.tracing_enabled) for cost; with it the mode is Active.
+  region                         = var.region
+  function_name                  = var.name
+  description                    = "Genesys audit webhook -> verify HMAC -> PutEvents on ${var.event_bus_name}"
+  role                           = aws_iam_role.this[0].arn
+  runtime                        = module.package.runtime
+  architectures                  = module.package.architectures
+  handler                        = module.package.handler
+  filename                       = module.package.filename
+  source_code_hash               = module.package.source_code_hash
+  layers                         = module.package.layers
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  kms_key_arn                    = local.kms_key_arn
+  code_signing_config_arn        = var.code_signing_config_arn
+
+  environment {
+    variables = local.environment
+  }
+
+  tracing_config {
+    mode = var.tracing_enabled ? "Active" : "PassThrough"
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.function[0].name
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc_config == null ? [] : [var.vpc_config]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.function]
+}
+
+################################################################################
+# HTTP API: POST /events, GET /health
+################################################################################
+
+resource "aws_apigatewayv2_api" "this" {
+  count = var.create ? 1 : 0
+
+  region        = var.region
+  name          = var.name
+  protocol_type = "HTTP"
+  description   = "Genesys audit webhook ingestion"
+  tags          = var.tags
+}
+
+resource "aws_apigatewayv2_integration" "this" {
+  count = var.create ? 1 : 0
+
+  region                 = var.region
+  api_id                 = aws_apigatewayv2_api.this[0].id
+  integration_type       = "AWS_PROXY"
+  integration_uri        = aws_lambda_function.this[0].arn
+  payload_format_version = "2.0"
+  timeout_milliseconds   = var.timeout * 1000 + 1000
+}
+
+resource "aws_apigatewayv2_route" "events" {
+  count = var.create ? 1 : 0
+
+  #checkov:skip=CKV_AWS_309:Genesys webhooks cannot present IAM/JWT credentials; every request is authenticated by its HMAC-SHA256 signature and timestamp window in the function, before anything reaches the bus.
+  region             = var.region
+  api_id             = aws_apigatewayv2_api.this[0].id
+  route_key          = "POST /events"
+  authorization_type = "NONE"
+  target             = "integrations/${aws_apigatewayv2_integration.this[0].id}"
+}
+
+resource "aws_apigatewayv2_route" "health" {
+  count = var.create ? 1 : 0
+
+  #checkov:skip=CKV_AWS_309:Unauthenticated liveness probe for the webhook sender; returns no data.
+  region             = var.region
+  api_id             = aws_apigatewayv2_api.this[0].id
+  route_key          = "GET /health"
+  authorization_type = "NONE"
+  target             = "integrations/${aws_apigatewayv2_integration.this[0].id}"
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  count = var.create ? 1 : 0
+
+  region            = var.region
+  name              = local.access_log_group
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = local.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  count = var.create ? 1 : 0
+
+  region      = var.region
+  api_id      = aws_apigatewayv2_api.this[0].id
+  name        = "$default"
+  auto_deploy = true
+
+  default_route_settings {
+    throttling_rate_limit    = var.throttling_rate_limit
+    throttling_burst_limit   = var.throttling_burst_limit
+    detailed_metrics_enabled = true
+  }
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access[0].arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      ip                 = "$context.identity.sourceIp"
+      requestTime        = "$context.requestTime"
+      httpMethod         = "$context.httpMethod"
+      routeKey           = "$context.routeKey"
+      status             = "$context.status"
+      protocol           = "$context.protocol"
+      responseLength     = "$context.responseLength"
+      integrationStatus  = "$context.integrationStatus"
+      integrationLatency = "$context.integrationLatency"
+      integrationError   = "$context.integrationErrorMessage"
+      userAgent          = "$context.identity.userAgent"
+    })
+  }
+
+  tags = var.tags
+}
+
+resource "aws_lambda_permission" "api" {
+  for_each = var.create ? {
+    events = "POST/events"
+    health = "GET/health"
+  } : {}
+
+  region        = var.region
+  statement_id  = "AllowHttpApi-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.this[0].function_name
+  principal     = "apigateway.amazonaws.com"
+  # Exactly this API, any stage, this route.
+  source_arn = "${aws_apigatewayv2_api.this[0].execution_arn}/*/${each.value}"
+}
+
+################################################################################
+# Alarm: failed PutEvents entries (EMF metric emitted by the function)
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "put_events_failures" {
+  count = var.create ? 1 : 0
+
+  region              = var.region
+  alarm_name          = "${var.name}-put-events-failures"
+  alarm_description   = "More than ${var.put_events_failure_alarm.threshold} webhook audit events failed PutEvents on ${var.event_bus_name} within ${var.put_events_failure_alarm.period_seconds} s. Genesys retries, but disables a webhook that keeps failing: check ${local.function_log_group}."
+  namespace           = var.metrics_namespace
+  metric_name         = var.put_events_failure_alarm.metric_name
+  dimensions          = { service = var.name }
+  statistic           = "Sum"
+  period              = var.put_events_failure_alarm.period_seconds
+  evaluation_periods  = 1
+  threshold           = var.put_events_failure_alarm.threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+  tags                = var.tags
+}
