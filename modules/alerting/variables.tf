@@ -154,6 +154,7 @@ variable "reserved_concurrent_executions" {
   description = "Concurrency reserved for the alert function so security alerts never queue behind other workloads."
   type        = number
   default     = 5
+  nullable    = false
 
   validation {
     condition     = var.reserved_concurrent_executions >= 5
