@@ -1,0 +1,263 @@
+"""modules/alerting planned offline: least-privilege IAM, scoped resource policies, targets that add rule and severity."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+
+FIXTURE = Path(__file__).parent / "fixtures" / "alerting"
+M = "module.alerting"
+REGION = "eu-west-1"
+ACCOUNT = "123456789012"
+NAME = "genesys-audit-alert"
+RULE_ARNS = {
+    "oauth-client-delete": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/genesys-audit/genesys-audit-oauth-client-delete",
+    "role-delete": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/genesys-audit/genesys-audit-role-delete",
+}
+ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{NAME}-{REGION}"
+TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:{NAME}"
+DLQ_ARN = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{NAME}-dlq"
+TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{NAME}-idempotency"
+LOG_GROUP_ARN = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{NAME}"
+SLACK = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:genesys-audit/slack-AbCdEf"
+PAGERDUTY = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:genesys-audit/pagerduty-AbCdEf"
+
+
+@pytest.fixture(scope="module")
+def plan(tf_plan):
+    return tf_plan(FIXTURE)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _statements(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    statements = policy["Statement"]
+    assert all("Sid" in s for s in statements), "every statement carries a sid"
+    return {s["Sid"]: s for s in statements}
+
+
+def test_plans_the_whole_stack_once(plan):
+    counts = {}
+    for r in plan.resources():
+        if r.module_address == M:
+            counts[r.type] = counts.get(r.type, 0) + 1
+    assert counts == {
+        "aws_cloudwatch_event_target": 2,
+        "aws_cloudwatch_log_group": 1,
+        "aws_dynamodb_table": 1,
+        "aws_iam_role": 1,
+        "aws_iam_role_policy": 1,
+        "aws_kms_alias": 1,
+        "aws_kms_key": 1,
+        "aws_lambda_function": 1,
+        "aws_lambda_function_event_invoke_config": 1,
+        "aws_lambda_permission": 2,
+        "aws_sns_topic": 1,
+        "aws_sns_topic_policy": 1,
+        "aws_sns_topic_subscription": 2,
+        "aws_sqs_queue": 1,
+        "aws_sqs_queue_policy": 1,
+    }
+
+
+def test_create_false_yields_zero_resources(plan):
+    assert [r.address for r in plan.resources() if (r.module_address or "").startswith("module.disabled")] == []
+    assert [d.address for d in plan.data_sources() if d.address.startswith("module.disabled")] == []
+    assert plan.outputs["disabled"] is None
+
+
+def test_every_regional_resource_takes_the_region_and_the_role_name_carries_it(plan):
+    regional = [r for r in plan.resources() if r.module_address == M and not r.type.startswith("aws_iam_")]
+    assert {r.address: r.region for r in regional} == {r.address: REGION for r in regional}
+    assert plan.resource(f"{M}.aws_iam_role.this[0]").values["name"] == f"{NAME}-{REGION}"
+
+
+def test_function_policy_has_no_wildcard_action_and_only_our_arns(plan):
+    policy = plan.resource(f"{M}.aws_iam_role_policy.this[0]").json("policy")
+    statements = _statements(policy)
+    for sid, statement in statements.items():
+        assert statement["Effect"] == "Allow"
+        for action in _as_list(statement["Action"]):
+            assert "*" not in action, f"{sid}: wildcard action {action}"
+    resources = {sid: sorted(_as_list(s["Resource"])) for sid, s in statements.items()}
+    assert resources == {
+        "WriteOwnLogs": [f"{LOG_GROUP_ARN}:*"],
+        "PublishAlerts": [TOPIC_ARN],
+        "RememberAlertedAuditIds": [TABLE_ARN],
+        "DeadLetterFailedInvocations": [DLQ_ARN],
+        "ReadChatAndPagingSecrets": sorted([SLACK, PAGERDUTY]),
+    }
+    assert statements["ReadChatAndPagingSecrets"]["Action"] == "secretsmanager:GetSecretValue"
+    assert sorted(_as_list(statements["RememberAlertedAuditIds"]["Action"])) == [
+        "dynamodb:DeleteItem",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    ]
+    # No managed policies unless tracing or VPC is asked for.
+    assert plan.resources("aws_iam_role_policy_attachment") == []
+
+
+def test_trust_policy_is_lambda_in_this_account(plan):
+    trust = plan.resource(f"{M}.aws_iam_role.this[0]").json("assume_role_policy")
+    (statement,) = trust["Statement"]
+    assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+    assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_reserved_concurrency_is_5_by_default(plan):
+    assert plan.resource(f"{M}.aws_lambda_function.this[0]").values["reserved_concurrent_executions"] == 5
+
+
+def test_function_packaging_environment_and_logging(plan):
+    fn = plan.resource(f"{M}.aws_lambda_function.this[0]").values
+    archive = next(d for d in plan.data_sources("archive_file") if d.address.startswith(M))
+    assert fn["source_code_hash"] == archive.values["output_base64sha256"]
+    assert fn["handler"] == "alert.handler.handler" and fn["runtime"] == "python3.12"
+    assert fn["layers"] == [
+        f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-x86_64:27"
+    ]
+    assert fn["environment"][0]["variables"] == {
+        "ALERT_TOPIC_ARN": TOPIC_ARN,
+        "IDEMPOTENCY_TABLE": f"{NAME}-idempotency",
+        "IDEMPOTENCY_EXPIRES_AFTER_SECONDS": "432000",
+        "ALERT_SKIP_REPLAYS": "true",
+        "SLACK_SECRET_ARN": SLACK,
+        "PAGERDUTY_SECRET_ARN": PAGERDUTY,
+        "POWERTOOLS_SERVICE_NAME": NAME,
+        "POWERTOOLS_METRICS_NAMESPACE": "GenesysAudit",
+        "POWERTOOLS_LOG_LEVEL": "INFO",
+    }
+    assert fn["logging_config"][0]["log_group"] == f"/aws/lambda/{NAME}"
+    assert fn["tracing_config"] == [{"mode": "PassThrough"}]
+    fn_unknown = plan.resource(f"{M}.aws_lambda_function.this[0]").unknown
+    assert fn_unknown["dead_letter_config"] == [{"target_arn": True}]  # the module's DLQ
+    assert fn_unknown["kms_key_arn"] is True  # the module's key
+    log_group = plan.resource(f"{M}.aws_cloudwatch_log_group.this[0]")
+    assert log_group.values["retention_in_days"] == 365 and log_group.unknown["kms_key_id"] is True
+    invoke = plan.resource(f"{M}.aws_lambda_function_event_invoke_config.this[0]").values
+    assert invoke["maximum_retry_attempts"] == 2
+
+
+def test_targets_carry_the_input_transformer_with_rule_key_and_severity(plan):
+    target = plan.resource(f'{M}.aws_cloudwatch_event_target.this["oauth-client-delete"]').values
+    (transformer,) = target["input_transformer"]
+    template = transformer["input_template"]
+    # The whole event goes in through the predefined variable, unquoted.
+    assert template.count("<aws.events.event>") == 1 and '"<aws.events.event>"' not in template
+    event = {"id": "e1", "detail": {"eventBody": {"entityType": "OAuthClient", "action": "Delete"}}}
+    rendered = json.loads(template.replace("<aws.events.event>", json.dumps(event)))
+    assert rendered == {
+        "rule": "oauth-client-delete",
+        "severity": "CRITICAL",
+        # <, > and & in constants are JSON-escaped, so EventBridge cannot read them as placeholders.
+        "title": "OAuth client deleted <by someone> & more",
+        "runbook_url": "https://runbooks.example.com/genesys/oauth-client-delete?x=1&y=2",
+        "event": event,
+    }
+    assert "<by someone>" not in template
+    other = plan.resource(f'{M}.aws_cloudwatch_event_target.this["role-delete"]').values
+    rendered = json.loads(other["input_transformer"][0]["input_template"].replace("<aws.events.event>", "{}"))
+    assert (rendered["rule"], rendered["severity"], rendered["runbook_url"]) == ("role-delete", "HIGH", "")
+    assert other["rule"] == "genesys-audit-role-delete" and other["event_bus_name"] == "genesys-audit"
+
+
+def test_targets_have_retry_policy_and_the_module_dlq(plan):
+    for key in RULE_ARNS:
+        target = plan.resource(f'{M}.aws_cloudwatch_event_target.this["{key}"]')
+        assert target.values["retry_policy"] == [
+            {"maximum_retry_attempts": 185, "maximum_event_age_in_seconds": 3600}
+        ]
+        assert target.unknown["dead_letter_config"] == [{"arn": True}]
+        assert target.unknown["arn"] is True  # the alert function
+
+
+def test_lambda_permissions_are_scoped_to_each_rule_arn(plan):
+    permissions = {r.index: r.values for r in plan.resources("aws_lambda_permission") if r.module_address == M}
+    assert set(permissions) == set(RULE_ARNS)
+    for key, values in permissions.items():
+        assert values["principal"] == "events.amazonaws.com"
+        assert values["action"] == "lambda:InvokeFunction"
+        assert values["source_arn"] == RULE_ARNS[key]
+
+
+def test_dlq_policy_allows_eventbridge_only_from_the_alert_rules(plan):
+    policy = plan.resource(f"{M}.aws_sqs_queue_policy.dlq[0]").json("policy")
+    statements = _statements(policy)
+    allow = statements["EventBridgeDeadLettersFromAlertRules"]
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
+    assert allow["Action"] == "sqs:SendMessage" and allow["Resource"] == DLQ_ARN
+    assert sorted(_as_list(allow["Condition"]["ArnEquals"]["aws:SourceArn"])) == sorted(RULE_ARNS.values())
+    deny = statements["DenyInsecureTransport"]
+    assert deny["Effect"] == "Deny" and deny["Resource"] == DLQ_ARN
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    queue = plan.resource(f"{M}.aws_sqs_queue.dlq[0]")
+    assert queue.values["message_retention_seconds"] == 1209600 and queue.unknown["kms_master_key_id"] is True
+
+
+def test_topic_policy_allows_only_the_function_role_and_the_rules_over_tls(plan):
+    policy = plan.resource(f"{M}.aws_sns_topic_policy.this[0]").json("policy")
+    statements = _statements(policy)
+    assert set(statements) == {"AlertFunctionPublishes", "AlertRulesPublish", "DenyInsecureTransport"}
+    assert statements["AlertFunctionPublishes"]["Principal"] == {"AWS": ROLE_ARN}
+    assert statements["AlertRulesPublish"]["Principal"] == {"Service": "events.amazonaws.com"}
+    assert sorted(statements["AlertRulesPublish"]["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(
+        RULE_ARNS.values()
+    )
+    for statement in statements.values():
+        assert statement["Resource"] == TOPIC_ARN
+    assert statements["DenyInsecureTransport"]["Effect"] == "Deny"
+    assert plan.resource(f"{M}.aws_sns_topic.this[0]").unknown["kms_master_key_id"] is True
+
+
+def test_subscriptions_come_from_inputs(plan):
+    subs = {(r.values["protocol"], r.values["endpoint"]) for r in plan.resources("aws_sns_topic_subscription")}
+    assert subs == {("email", "soc@example.com"), ("https", "https://hooks.example.com/genesys-audit")}
+
+
+def test_idempotency_table_matches_the_powertools_schema(plan):
+    table = plan.resource(f"{M}.aws_dynamodb_table.idempotency[0]").values
+    assert table["hash_key"] == "id" and table["attribute"] == [{"name": "id", "type": "S"}]
+    assert table["ttl"] == [{"attribute_name": "expiration", "enabled": True}]
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    assert table["server_side_encryption"][0]["enabled"] is True
+
+
+def test_key_policy_scopes_each_service(plan):
+    policy = plan.resource(f"{M}.aws_kms_key.this[0]").json("policy")
+    statements = _statements(policy)
+    assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    logs = statements["CloudWatchLogsEncryptsTheFunctionLogGroup"]
+    assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUP_ARN}}
+    function = statements["AlertFunctionUsesKeyThroughItsServices"]
+    assert function["Principal"] == {"AWS": ROLE_ARN}
+    assert sorted(function["Condition"]["StringEquals"]["kms:ViaService"]) == [
+        f"dynamodb.{REGION}.amazonaws.com",
+        f"sns.{REGION}.amazonaws.com",
+        f"sqs.{REGION}.amazonaws.com",
+    ]
+    rules = statements["AlertRulesUseKeyForDlqAndTopic"]
+    assert sorted(rules["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(RULE_ARNS.values())
+    assert plan.resource(f"{M}.aws_kms_key.this[0]").values["enable_key_rotation"] is True
+
+
+def test_reserved_concurrency_below_5_is_refused(tf_try_plan):
+    outcome = tf_try_plan(FIXTURE, reserved_concurrent_executions=4)
+    assert not outcome.ok
+    assert "reserved_concurrent_executions must be at least 5" in outcome.output
+    assert "got 4" in outcome.output
+
+
+def test_unknown_severity_is_refused_naming_the_rule(tf_try_plan):
+    outcome = tf_try_plan(FIXTURE, oauth_severity="critical")
+    assert not outcome.ok
+    assert "rules[*].severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFO" in outcome.output
+    assert "oauth-client-delete=critical" in outcome.output
