@@ -1,4 +1,4 @@
-"""modules/alerting planned offline: least-privilege IAM, scoped resource policies, targets that add rule and severity."""
+"""modules/alerting planned offline: least-privilege IAM, scoped policies, targets adding rule, severity."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ M = "module.alerting"
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"
 NAME = "genesys-audit-alert"
+RULE_PREFIX = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/genesys-audit/genesys-audit"
 RULE_ARNS = {
-    "oauth-client-delete": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/genesys-audit/genesys-audit-oauth-client-delete",
-    "role-delete": f"arn:aws:events:{REGION}:{ACCOUNT}:rule/genesys-audit/genesys-audit-role-delete",
+    "oauth-client-delete": f"{RULE_PREFIX}-oauth-client-delete",
+    "role-delete": f"{RULE_PREFIX}-role-delete",
 }
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{NAME}-{REGION}"
 TOPIC_ARN = f"arn:aws:sns:{REGION}:{ACCOUNT}:{NAME}"
@@ -68,7 +69,9 @@ def test_plans_the_whole_stack_once(plan):
 
 
 def test_create_false_yields_zero_resources(plan):
-    assert [r.address for r in plan.resources() if (r.module_address or "").startswith("module.disabled")] == []
+    assert [
+        r.address for r in plan.resources() if (r.module_address or "").startswith("module.disabled")
+    ] == []
     assert [d.address for d in plan.data_sources() if d.address.startswith("module.disabled")] == []
     assert plan.outputs["disabled"] is None
 
@@ -180,7 +183,9 @@ def test_targets_have_retry_policy_and_the_module_dlq(plan):
 
 
 def test_lambda_permissions_are_scoped_to_each_rule_arn(plan):
-    permissions = {r.index: r.values for r in plan.resources("aws_lambda_permission") if r.module_address == M}
+    permissions = {
+        r.index: r.values for r in plan.resources("aws_lambda_permission") if r.module_address == M
+    }
     assert set(permissions) == set(RULE_ARNS)
     for key, values in permissions.items():
         assert values["principal"] == "events.amazonaws.com"
@@ -218,7 +223,9 @@ def test_topic_policy_allows_only_the_function_role_and_the_rules_over_tls(plan)
 
 
 def test_subscriptions_come_from_inputs(plan):
-    subs = {(r.values["protocol"], r.values["endpoint"]) for r in plan.resources("aws_sns_topic_subscription")}
+    subs = {
+        (r.values["protocol"], r.values["endpoint"]) for r in plan.resources("aws_sns_topic_subscription")
+    }
     assert subs == {("email", "soc@example.com"), ("https", "https://hooks.example.com/genesys-audit")}
 
 
@@ -234,7 +241,9 @@ def test_idempotency_table_matches_the_powertools_schema(plan):
 def test_key_policy_scopes_each_service(plan):
     policy = plan.resource(f"{M}.aws_kms_key.this[0]").json("policy")
     statements = _statements(policy)
-    assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {
+        "AWS": f"arn:aws:iam::{ACCOUNT}:root"
+    }
     logs = statements["CloudWatchLogsEncryptsTheFunctionLogGroup"]
     assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUP_ARN}}
     function = statements["AlertFunctionUsesKeyThroughItsServices"]
