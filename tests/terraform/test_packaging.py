@@ -1,0 +1,175 @@
+"""modules/lambda-package planned offline: one reproducible zip per handler, Powertools from a layer."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from genesys_audit_tools import harness
+from genesys_audit_tools.standin import archive as standin_archive
+
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURE = Path(__file__).parent / "fixtures" / "packaging"
+FIXTURE_REL = FIXTURE.relative_to(REPO)
+REGION = "eu-west-1"
+POWERTOOLS = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312"
+HANDLERS = ("alert", "ingestion", "consumer")
+
+
+@pytest.fixture(scope="module")
+def plan(tf_plan):
+    return tf_plan(FIXTURE)
+
+
+def _scratch_tree(root: Path, lambda_src: Path) -> Path:
+    """lambda_src/, modules/lambda-package/ and the fixture at their repository paths, in a git work tree.
+
+    The harness copies the git top level of what it plans, so the fixture's ../../../../ paths resolve
+    the same way here as in the repository.
+    """
+    shutil.copytree(REPO / "modules" / "lambda-package", root / "modules" / "lambda-package")
+    shutil.copytree(FIXTURE, root / FIXTURE_REL)
+    shutil.copytree(lambda_src, root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root / FIXTURE_REL
+
+
+def _plan(path: Path) -> harness.Plan:
+    """A fresh (uncached) plan."""
+    outcome = harness.try_plan(path)
+    assert outcome.ok and outcome.plan is not None, outcome.output
+    return outcome.plan
+
+
+def _hashes(plan: harness.Plan) -> dict[str, str]:
+    return {
+        d.address.split(".")[1]: d.values["output_base64sha256"] for d in plan.data_sources("archive_file")
+    }
+
+
+def _zip_names(plan: harness.Plan, fixture_dir: Path, handler: str, tmp_path: Path) -> list[str]:
+    """Rebuild a planned zip from its planned inputs, prove it is the planned one, and list it."""
+    data = next(d for d in plan.data_sources("archive_file") if d.address.startswith(f"module.{handler}."))
+    out = tmp_path / f"{handler}.zip"
+    rebuilt = standin_archive.build(
+        {
+            "type": "zip",
+            "source_dir": str((fixture_dir / data.values["source_dir"]).resolve()),
+            "excludes": data.values["excludes"],
+            "output_path": str(out),
+        }
+    )
+    assert rebuilt["output_base64sha256"] == data.values["output_base64sha256"]
+    assert (
+        base64.b64encode(hashlib.sha256(out.read_bytes()).digest()).decode() == rebuilt["output_base64sha256"]
+    )
+    return zipfile.ZipFile(out).namelist()
+
+
+def test_layers_public_powertools_by_region_and_architecture_or_user_built(plan):
+    assert plan.outputs["alert"]["layers"] == [f"{POWERTOOLS}-x86_64:27"]
+    assert plan.outputs["ingestion_layers"] == [f"{POWERTOOLS}-arm64:27"]
+    assert plan.outputs["consumer_layers"] == [
+        f"arn:aws:lambda:{REGION}:123456789012:layer:powertools-built-here:3",
+        f"arn:aws:lambda:{REGION}:123456789012:layer:extra:1",
+    ]
+
+
+def test_function_takes_handler_hash_and_layers_from_the_package(plan):
+    fn = plan.resource("aws_lambda_function.alert").values
+    archive = plan.data_sources("archive_file")
+    alert = next(d for d in archive if d.address.startswith("module.alert."))
+    assert fn["source_code_hash"] == alert.values["output_base64sha256"]
+    assert fn["filename"] == alert.values["output_path"]
+    assert fn["filename"].endswith(f"/.build/lambda/pkg-alert-{REGION}.zip")
+    assert fn["handler"] == "alert.handler.handler"
+    assert fn["layers"] == [f"{POWERTOOLS}-x86_64:27"]
+
+
+def test_create_false_builds_nothing(plan):
+    assert plan.outputs["disabled"] == {"filename": None, "source_code_hash": None, "layers": []}
+    assert [d.address for d in plan.data_sources() if d.address.startswith("module.disabled")] == []
+
+
+def test_the_repository_zips_carry_only_our_code(plan, tmp_path):
+    for handler in HANDLERS:
+        names = _zip_names(plan, FIXTURE, handler, tmp_path)
+        assert "genesys_audit/__init__.py" in names
+        assert all(n.startswith((f"{handler}/", "genesys_audit/")) for n in names), names
+        assert not any("__pycache__" in n or n.endswith(".pyc") for n in names), names
+
+
+def test_each_zip_holds_its_handler_and_the_library_and_nothing_else(tmp_path):
+    src = tmp_path / "lambda_src"
+    files = {
+        "genesys_audit/__init__.py": "",
+        "genesys_audit/formatting.py": "X = 1\n",
+        "alert/__init__.py": "",
+        "alert/handler.py": "def handler(event, context):\n    return event\n",
+        "ingestion/handler.py": "def handler(event, context):\n    return 1\n",
+        "consumer/handler.py": "def handler(event, context):\n    return 2\n",
+        "README.md": "not shipped\n",
+        ".python-version": "3.12\n",
+    }
+    for name, text in files.items():
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text(text)
+    fixture = _scratch_tree(tmp_path / "tree", src)
+    # Byte-code caches, as a local test run leaves them. The harness never copies __pycache__ into the
+    # planned tree, but `terraform plan` in a checkout sees them: _zip_names rebuilds from this tree,
+    # caches included, and must reproduce the planned hash, so the excludes are what keeps them out.
+    for name in (
+        "genesys_audit/__pycache__/formatting.cpython-312.pyc",
+        "alert/__pycache__/handler.cpython-312.pyc",
+    ):
+        target = tmp_path / "tree" / "lambda_src" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("junk")
+    plan = _plan(fixture)
+    library = ["genesys_audit/__init__.py", "genesys_audit/formatting.py"]
+    assert sorted(_zip_names(plan, fixture, "alert", tmp_path)) == [
+        "alert/__init__.py",
+        "alert/handler.py",
+        *library,
+    ]
+    assert sorted(_zip_names(plan, fixture, "ingestion", tmp_path)) == sorted(
+        ["ingestion/handler.py", *library]
+    )
+    assert sorted(_zip_names(plan, fixture, "consumer", tmp_path)) == sorted(
+        ["consumer/handler.py", *library]
+    )
+
+
+def test_hash_is_stable_across_plans_and_changes_only_with_the_code(plan, tmp_path):
+    fixture = _scratch_tree(tmp_path / "tree", REPO / "lambda_src")
+    first = _hashes(_plan(fixture))
+    # Same content as the repository: same hashes, wherever the tree lives.
+    assert first == _hashes(plan)
+
+    # Touching every file (new mtimes, as after a checkout) changes nothing.
+    later = time.time() + 3600
+    for path in (tmp_path / "tree" / "lambda_src").rglob("*"):
+        os.utime(path, (later, later))
+    assert _hashes(_plan(fixture)) == first
+
+    # Changing the alert handler changes the alert zip, and only that one.
+    handler = tmp_path / "tree" / "lambda_src" / "alert" / "handler.py"
+    handler.parent.mkdir(parents=True, exist_ok=True)
+    handler.write_text((handler.read_text() if handler.exists() else "") + "\n# changed by test_packaging\n")
+    changed_plan = _plan(fixture)
+    changed = _hashes(changed_plan)
+    assert changed["alert"] != first["alert"]
+    assert {k: v for k, v in changed.items() if k != "alert"} == {
+        k: v for k, v in first.items() if k != "alert"
+    }
+    assert changed_plan.resource("aws_lambda_function.alert").values["source_code_hash"] == changed["alert"]
