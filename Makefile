@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-test: lint typecheck fmt-check pytest checkov
+test: lint typecheck fmt-check checkov pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
