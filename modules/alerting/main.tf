@@ -142,6 +142,9 @@ resource "aws_kms_key" "this" {
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.kms[0].json
   tags                    = var.tags
+
+  # KMS rejects a key policy naming a role that does not exist yet.
+  depends_on = [aws_iam_role.this]
 }
 
 resource "aws_kms_alias" "this" {
@@ -545,7 +548,7 @@ resource "aws_cloudwatch_event_target" "this" {
   region         = var.region
   rule           = each.value.rule_name
   event_bus_name = each.value.event_bus_name
-  target_id      = "${var.name}-alert"
+  target_id      = var.name
   arn            = aws_lambda_function.this[0].arn
 
   input_transformer {

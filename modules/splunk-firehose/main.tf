@@ -93,6 +93,9 @@ resource "aws_kms_key" "this" {
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.kms[0].json
   tags                    = var.tags
+
+  # KMS rejects a key policy naming a role that does not exist yet.
+  depends_on = [aws_iam_role.firehose]
 }
 
 resource "aws_kms_alias" "this" {
