@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -270,3 +272,77 @@ def test_unknown_severity_is_refused_naming_the_rule(tf_try_plan):
     assert not outcome.ok
     assert "rules[*].severity must be one of CRITICAL, HIGH, MEDIUM, LOW, INFO" in outcome.output
     assert "oauth-client-delete=critical" in outcome.output
+
+
+# -- every validation, in one plan -----------------------------------------------------------------
+
+REPO = FIXTURE.parents[3]
+VALID = {
+    "region": '"eu-west-1"',
+    "rules": (
+        '{ k = { rule_name = "r", rule_arn = "arn:aws:events:eu-west-1:123456789012:rule/b/r", '
+        'event_bus_name = "b", severity = "LOW", title = "t" } }'
+    ),
+}
+INVALID = {
+    "name": ('"bad name!"', "name may contain only letters, digits, '_' and '-'"),
+    "region": ('"Europe"', 'region must be an AWS region code such as "eu-west-1"; got "Europe"'),
+    "rules": (
+        '{ "bad key!" = { rule_name = "r", rule_arn = "arn:aws:events:eu-west-1:1:rule/r", '
+        'event_bus_name = "b", severity = "LOW", title = "t", runbook_url = "http://x" } }',
+        "rules keys must be 1-64 letters",
+    ),
+    "email_subscriptions": ('["soc"]', "email_subscriptions must be e-mail addresses"),
+    "https_subscriptions": ('["http://x.example.com"]', "https_subscriptions must be https:// URLs"),
+    "slack_secret_arn": ('"slack"', "slack_secret_arn must be a Secrets Manager secret ARN"),
+    "teams_secret_arn": ('"teams"', "teams_secret_arn must be a Secrets Manager secret ARN"),
+    "pagerduty_secret_arn": ('"pd"', "pagerduty_secret_arn must be a Secrets Manager secret ARN"),
+    "secrets_kms_key_arns": ('["alias/x"]', "secrets_kms_key_arns must hold KMS key ARNs"),
+    "kms_key_arn": ('"alias/x"', "kms_key_arn must be a KMS key ARN"),
+    "timeout": ("1000", "timeout must be between 3 and 900 seconds; got 1000"),
+    "log_retention_in_days": ("42", "log_retention_in_days must be a value CloudWatch Logs accepts"),
+    "log_level": ('"TRACE"', 'log_level must be DEBUG, INFO, WARNING or ERROR; got "TRACE"'),
+    "idempotency_expires_after_seconds": ("60", "idempotency_expires_after_seconds must be at least 3600"),
+    "retry_policy": (
+        "{ maximum_retry_attempts = 200, maximum_event_age_in_seconds = 30 }",
+        "retry_policy.maximum_retry_attempts must be between 0 and 185; got 200",
+    ),
+}
+ALSO_REPORTED = [
+    "rules[*].rule_arn must be an EventBridge rule ARN",
+    "rules[*].runbook_url must be empty or an https:// URL",
+    "retry_policy.maximum_event_age_in_seconds must be between 60 and 86400; got 30",
+]
+
+
+def _module_calls(tmp_path: Path, module: str, valid: dict[str, str], invalid: dict[str, str]) -> Path:
+    """A git tree with our modules and a root calling `module` once per invalid input."""
+    root = tmp_path / "tree"
+    for name in ("lambda-package", module):
+        shutil.copytree(REPO / "modules" / name, root / "modules" / name, dirs_exist_ok=True)
+    shutil.copytree(REPO / "lambda_src", root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
+    calls = []
+    for variable, value in invalid.items():
+        arguments = {**valid, variable: value}
+        body = "\n".join(f"  {k} = {v}" for k, v in arguments.items())
+        calls.append(f'module "bad_{variable}" {{\n  source = "../modules/{module}"\n{body}\n}}\n')
+    (root / "invalid").mkdir()
+    (root / "invalid" / "main.tf").write_text("\n".join(calls))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root / "invalid"
+
+
+def _flat(output: str) -> str:
+    """Terraform's diagnostics without box drawing and line wrapping."""
+    return " ".join(output.replace("│", " ").split())
+
+
+def test_every_validation_names_the_fix(tf_try_plan, tmp_path):
+    root = _module_calls(tmp_path, "alerting", VALID, {k: v for k, (v, _) in INVALID.items()})
+    outcome = tf_try_plan(root)
+    assert not outcome.ok
+    output = _flat(outcome.output)
+    for variable, (_, message) in INVALID.items():
+        assert message in output, f"{variable}: {message!r} not reported"
+    for message in ALSO_REPORTED:
+        assert message in output
