@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +169,66 @@ def test_default_bus_is_refused(tf_try_plan):
     outcome = tf_try_plan(FIXTURE, event_bus_name="default")
     assert not outcome.ok
     assert "event_bus_name must be the name (not the ARN) of a custom event bus" in outcome.output
+
+
+# -- every validation, in one plan -----------------------------------------------------------------
+
+REPO = FIXTURE.parents[3]
+VALID = {
+    "region": '"eu-central-1"',
+    "event_bus_name": '"bus"',
+    "webhook_secret_arn": '"arn:aws:secretsmanager:eu-central-1:123456789012:secret:w-AbCdEf"',
+}
+INVALID = {
+    "name": ('"bad name!"', "name may contain only letters, digits, '_' and '-'"),
+    "event_bus_name": (
+        '"aws.partner/genesys.com/cloud/org/x"',
+        "partner buses (aws.partner/...) are refused",
+    ),
+    "webhook_secret_arn": ('"my-secret"', "webhook_secret_arn must be a Secrets Manager secret ARN"),
+    "webhook_secret_kms_key_arn": ('"alias/x"', "webhook_secret_kms_key_arn must be a KMS key ARN"),
+    "kms_key_arn": ('"alias/x"', "kms_key_arn must be a KMS key ARN"),
+    "signature_tolerance_seconds": ("5", "signature_tolerance_seconds must be between 30 and 3600; got 5"),
+    "event_source": ('"aws.genesys"', 'event_source must not start with "aws."'),
+    "throttling_rate_limit": ("0", "throttling_rate_limit must be positive; got 0"),
+    "throttling_burst_limit": ("0", "throttling_burst_limit must be positive; got 0"),
+    "reserved_concurrent_executions": ("0", "reserved_concurrent_executions must be at least 1; got 0"),
+    "timeout": ("30", "timeout must be between 3 and 29 seconds"),
+    "ops_topic_arn": ('"ops"', "ops_topic_arn must be an SNS topic ARN"),
+    "put_events_failure_alarm": (
+        "{ period_seconds = 120 }",
+        "put_events_failure_alarm.period_seconds must be one of 60, 300, 900, 3600; got 120",
+    ),
+    "log_level": ('"TRACE"', "log_level must be DEBUG, INFO, WARNING or ERROR"),
+}
+
+
+def _module_calls(tmp_path: Path, module: str, valid: dict[str, str], invalid: dict[str, str]) -> Path:
+    """A git tree with our modules and a root calling `module` once per invalid input."""
+    root = tmp_path / "tree"
+    for name in ("lambda-package", module):
+        shutil.copytree(REPO / "modules" / name, root / "modules" / name, dirs_exist_ok=True)
+    shutil.copytree(REPO / "lambda_src", root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
+    calls = []
+    for variable, value in invalid.items():
+        arguments = {**valid, variable: value}
+        body = "\n".join(f"  {k} = {v}" for k, v in arguments.items())
+        calls.append(f'module "bad_{variable}" {{\n  source = "../modules/{module}"\n{body}\n}}\n')
+    (root / "invalid").mkdir()
+    (root / "invalid" / "main.tf").write_text("\n".join(calls))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root / "invalid"
+
+
+def _flat(output: str) -> str:
+    """Terraform's diagnostics without box drawing and line wrapping."""
+    return " ".join(output.replace("│", " ").split())
+
+
+def test_every_validation_names_the_fix(tf_try_plan, tmp_path):
+    root = _module_calls(tmp_path, "webhook-ingestion", VALID, {k: v for k, (v, _) in INVALID.items()})
+    outcome = tf_try_plan(root)
+    assert not outcome.ok
+    output = _flat(outcome.output)
+    for variable, (_, message) in INVALID.items():
+        assert message in output, f"{variable}: {message!r} not reported"
