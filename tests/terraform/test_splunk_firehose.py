@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -224,3 +226,63 @@ def test_plain_http_endpoint_is_refused(tf_try_plan):
     outcome = tf_try_plan(FIXTURE, hec_endpoint="http://splunk.example.com:8088")
     assert not outcome.ok
     assert "hec_endpoint must be an https:// URL" in outcome.output
+
+
+# -- every validation, in one plan -----------------------------------------------------------------
+
+REPO = FIXTURE.parents[3]
+VALID = {
+    "region": '"eu-west-2"',
+    "hec_endpoint": '"https://splunk.example.com:8088"',
+    "hec_token_secret_arn": '"arn:aws:secretsmanager:eu-west-2:123456789012:secret:hec-AbCdEf"',
+}
+INVALID = {
+    "name": ('"Genesys_Audit"', "name must be 2-24 lower-case letters, digits or '-'"),
+    "hec_endpoint_type": ('"json"', 'hec_endpoint_type must be "Event" or "Raw"; got "json"'),
+    "hec_token_secret_arn": ('"token"', "hec_token_secret_arn must be a Secrets Manager secret ARN"),
+    "hec_token_secret_kms_key_arn": ('"alias/x"', "hec_token_secret_kms_key_arn must be a KMS key ARN"),
+    "hec_acknowledgment_timeout": ("60", "hec_acknowledgment_timeout must be between 180 and 600 seconds"),
+    "retry_duration": ("9000", "retry_duration must be between 0 and 7200 seconds; got 9000"),
+    "s3_backup_mode": ('"None"', 's3_backup_mode must be "FailedEventsOnly" or "AllEvents"'),
+    "buffering": ("{ interval_in_seconds = 900 }", "buffering.interval_in_seconds must be 0-60"),
+    "backup_bucket": (
+        '{ object_lock = { mode = "STRICT", days = 500 } }',
+        'backup_bucket.object_lock.mode must be "GOVERNANCE" or "COMPLIANCE"',
+    ),
+    "source_rule_arns": ('["rule"]', "source_rule_arns must hold EventBridge rule ARNs"),
+    "ops_topic_arn": ('"ops"', "ops_topic_arn must be an SNS topic ARN"),
+    "alarms": ("{ success_threshold = 2 }", "alarms.success_threshold is a ratio in (0, 1]"),
+    "log_retention_in_days": ("42", "log_retention_in_days must be a value CloudWatch Logs accepts"),
+}
+ALSO_REPORTED = ["backup_bucket.object_lock.days must not exceed backup_bucket.expiration_days"]
+
+
+def _module_calls(tmp_path: Path, module: str, valid: dict[str, str], invalid: dict[str, str]) -> Path:
+    """A git tree with the module and a root calling it once per invalid input."""
+    root = tmp_path / "tree"
+    shutil.copytree(REPO / "modules" / module, root / "modules" / module)
+    calls = []
+    for variable, value in invalid.items():
+        arguments = {**valid, variable: value}
+        body = "\n".join(f"  {k} = {v}" for k, v in arguments.items())
+        calls.append(f'module "bad_{variable}" {{\n  source = "../modules/{module}"\n{body}\n}}\n')
+    (root / "invalid").mkdir()
+    (root / "invalid" / "main.tf").write_text("\n".join(calls))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    return root / "invalid"
+
+
+def _flat(output: str) -> str:
+    """Terraform's diagnostics without box drawing and line wrapping."""
+    return " ".join(output.replace("│", " ").split())
+
+
+def test_every_validation_names_the_fix(tf_try_plan, tmp_path):
+    root = _module_calls(tmp_path, "splunk-firehose", VALID, {k: v for k, (v, _) in INVALID.items()})
+    outcome = tf_try_plan(root)
+    assert not outcome.ok
+    output = _flat(outcome.output)
+    for variable, (_, message) in INVALID.items():
+        assert message in output, f"{variable}: {message!r} not reported"
+    for message in ALSO_REPORTED:
+        assert message in output
