@@ -173,3 +173,40 @@ def test_hash_is_stable_across_plans_and_changes_only_with_the_code(plan, tmp_pa
         k: v for k, v in first.items() if k != "alert"
     }
     assert changed_plan.resource("aws_lambda_function.alert").values["source_code_hash"] == changed["alert"]
+
+
+# -- every validation, in one plan -----------------------------------------------------------------
+
+VALID = {"name": '"pkg"', "handler_package": '"alert"', "region": '"eu-west-1"'}
+INVALID = {
+    "name": ('"pkg/alert"', "name may contain only letters, digits, '.', '_' and '-'"),
+    "handler_package": ('"alert-handler"', "handler_package must be a Python package name"),
+    "region": ('"EU"', 'region must be an AWS region code such as "eu-west-1"; got "EU"'),
+    "runtime": ('"python3.9"', "runtime must be one of python3.11, python3.12, python3.13"),
+    "architecture": ('"sparc"', 'architecture must be "x86_64" or "arm64"; got "sparc"'),
+    "powertools_layer": (
+        '{ version = 0, arn = "powertools" }',
+        "powertools_layer.version must be a positive whole number",
+    ),
+    "extra_layers": ('["layer"]', "extra_layers must hold versioned layer ARNs"),
+}
+ALSO_REPORTED = ["powertools_layer.arn must be a versioned layer ARN"]
+
+
+def test_every_validation_names_the_fix(tf_try_plan, tmp_path):
+    root = tmp_path / "tree"
+    shutil.copytree(REPO / "modules" / "lambda-package", root / "modules" / "lambda-package")
+    calls = []
+    for variable, (value, _) in INVALID.items():
+        body = "\n".join(f"  {k} = {v}" for k, v in {**VALID, variable: value}.items())
+        calls.append(f'module "bad_{variable}" {{\n  source = "../modules/lambda-package"\n{body}\n}}\n')
+    (root / "invalid").mkdir()
+    (root / "invalid" / "main.tf").write_text("\n".join(calls))
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    outcome = tf_try_plan(root / "invalid")
+    assert not outcome.ok
+    output = " ".join(outcome.output.replace("│", " ").split())
+    for variable, (_, message) in INVALID.items():
+        assert message in output, f"{variable}: {message!r} not reported"
+    for message in ALSO_REPORTED:
+        assert message in output
