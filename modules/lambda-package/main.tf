@@ -1,6 +1,6 @@
 # One Lambda zip with the handler package plus the shared library, built at plan time by archive_file:
-# entries carry fixed timestamps, so the hash (and the function's source_code_hash) changes only when
-# the code does. Third-party code (Powertools) comes from a layer, never from this zip.
+# entries carry fixed timestamps and permissions, so the hash (and the function's source_code_hash)
+# changes only when the code does. Third-party code (Powertools) comes from a layer, never from this zip.
 
 data "aws_partition" "current" {
   count = var.create ? 1 : 0
@@ -35,4 +35,6 @@ data "archive_file" "this" {
   source_dir  = local.source_dir
   excludes    = local.excludes
   output_path = "${local.output_dir}/${var.name}.zip"
+  # Fixed permissions: the hash must not depend on the umask of whoever checked the code out.
+  output_file_mode = "0644"
 }

@@ -66,6 +66,7 @@ def _zip_names(plan: harness.Plan, fixture_dir: Path, handler: str, tmp_path: Pa
             "type": "zip",
             "source_dir": str((fixture_dir / data.values["source_dir"]).resolve()),
             "excludes": data.values["excludes"],
+            "output_file_mode": data.values["output_file_mode"],
             "output_path": str(out),
         }
     )
@@ -156,10 +157,12 @@ def test_hash_is_stable_across_plans_and_changes_only_with_the_code(plan, tmp_pa
     # Same content as the repository: same hashes, wherever the tree lives.
     assert first == _hashes(plan)
 
-    # Touching every file (new mtimes, as after a checkout) changes nothing.
+    # New mtimes and other permissions (as after a checkout elsewhere) change nothing.
     later = time.time() + 3600
     for path in (tmp_path / "tree" / "lambda_src").rglob("*"):
         os.utime(path, (later, later))
+        if path.is_file():
+            path.chmod(0o600)
     assert _hashes(_plan(fixture)) == first
 
     # Changing the alert handler changes the alert zip, and only that one.
