@@ -174,6 +174,19 @@ def test_targets_carry_the_input_transformer_with_rule_key_and_severity(plan):
     assert other["rule"] == "genesys-audit-role-delete" and other["event_bus_name"] == "genesys-audit"
 
 
+def test_the_project_transformer_engine_renders_the_planned_template(plan):
+    from genesys_audit_tools.simulate.transformer import TargetInput
+
+    target = plan.resource(f'{M}.aws_cloudwatch_event_target.this["oauth-client-delete"]').values
+    event = json.loads((REPO / "tests" / "fixtures" / "events" / "01_oauthclient_delete.json").read_text())
+    text = TargetInput.from_plan(target).apply(
+        event, rule_arn=RULE_ARNS["oauth-client-delete"], rule_name="genesys-audit-oauth-client-delete"
+    )
+    rendered = json.loads(text)
+    assert (rendered["rule"], rendered["severity"]) == ("oauth-client-delete", "CRITICAL")
+    assert rendered["event"] == event
+
+
 def test_targets_have_retry_policy_and_the_module_dlq(plan):
     for key in RULE_ARNS:
         target = plan.resource(f'{M}.aws_cloudwatch_event_target.this["{key}"]')
