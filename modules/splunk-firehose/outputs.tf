@@ -13,6 +13,14 @@ output "events_role_arn" {
   value       = try(aws_iam_role.events[0].arn, null)
 }
 
+output "eventbridge_target" {
+  description = "What an aws_cloudwatch_event_target needs to deliver to this stream: { arn, role_arn }."
+  value = var.create ? {
+    arn      = aws_kinesis_firehose_delivery_stream.this[0].arn
+    role_arn = aws_iam_role.events[0].arn
+  } : null
+}
+
 output "firehose_role_arn" {
   description = "Role Firehose assumes to read the HEC token, write backups and error logs."
   value       = try(aws_iam_role.firehose[0].arn, null)
