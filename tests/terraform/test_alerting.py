@@ -107,7 +107,7 @@ def test_function_policy_has_no_wildcard_action_and_only_our_arns(plan):
         "dynamodb:UpdateItem",
     ]
     # No managed policies unless tracing or VPC is asked for.
-    assert plan.resources("aws_iam_role_policy_attachment") == []
+    assert [r for r in plan.resources("aws_iam_role_policy_attachment") if r.module_address == M] == []
 
 
 def test_trust_policy_is_lambda_in_this_account(plan):
@@ -271,6 +271,49 @@ def test_key_policy_scopes_each_service(plan):
     rules = statements["AlertRulesUseKeyForDlqAndTopic"]
     assert sorted(rules["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(RULE_ARNS.values())
     assert plan.resource(f"{M}.aws_kms_key.this[0]").values["enable_key_rotation"] is True
+
+
+def test_a_caller_key_tracing_and_vpc_take_the_optional_branches(plan):
+    own = "module.own_key"
+    name = "genesys-audit-alert-byok"
+    key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
+    secrets_key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/66666666-7777-8888-9999-000000000000"
+    types = {r.type for r in plan.resources() if r.module_address == own}
+    assert "aws_kms_key" not in types and "aws_cloudwatch_event_target" not in types
+    assert "aws_lambda_permission" not in types
+    fn = plan.resource(f"{own}.aws_lambda_function.this[0]").values
+    assert fn["kms_key_arn"] == key and fn["tracing_config"] == [{"mode": "Active"}]
+    assert fn["vpc_config"][0]["subnet_ids"] == ["subnet-0123456789abcdef0"]
+    assert fn["architectures"] == ["arm64"] and fn["layers"][0].endswith("-python312-arm64:27")
+    assert fn["environment"][0]["variables"]["TEAMS_SECRET_ARN"].endswith(
+        ":secret:genesys-audit/teams-AbCdEf"
+    )
+    assert "SLACK_SECRET_ARN" not in fn["environment"][0]["variables"]
+    for resource in ("aws_sns_topic.this[0]", "aws_sqs_queue.dlq[0]"):
+        encrypted = plan.resource(f"{own}.{resource}").values
+        assert encrypted["kms_master_key_id"] == key
+    statements = {
+        s["Sid"]: s for s in plan.resource(f"{own}.aws_iam_role_policy.this[0]").json("policy")["Statement"]
+    }
+    assert statements["UseGivenKmsKey"]["Resource"] == key
+    assert statements["DecryptSecretsThroughSecretsManager"]["Resource"] == secrets_key
+    assert statements["DecryptSecretsThroughSecretsManager"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
+    }
+    assert statements["ReadChatAndPagingSecrets"]["Resource"] == (
+        f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:genesys-audit/teams-AbCdEf"
+    )
+    attached = sorted(r.values["policy_arn"] for r in plan.resources("aws_iam_role_policy_attachment"))
+    assert attached == [
+        "arn:aws:iam::aws:policy/AWSXRayDaemonWriteAccess",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
+    ]
+    # Without rules, the DLQ and topic policies keep only what needs no rule ARN.
+    dlq = plan.resource(f"{own}.aws_sqs_queue_policy.dlq[0]").json("policy")
+    assert [s["Sid"] for s in dlq["Statement"]] == ["DenyInsecureTransport"]
+    topic = plan.resource(f"{own}.aws_sns_topic_policy.this[0]").json("policy")
+    assert [s["Sid"] for s in topic["Statement"]] == ["AlertFunctionPublishes", "DenyInsecureTransport"]
+    assert plan.resource(f"{own}.aws_iam_role.this[0]").values["name"] == f"{name}-{REGION}"
 
 
 def test_reserved_concurrency_below_5_is_refused(tf_try_plan):
