@@ -19,7 +19,6 @@ locals {
   log_group_name = "/aws/lambda/${var.name}"
 
   role_arn      = "${local.arn_prefix}:iam::${local.account_id}:role/${local.role_name}"
-  function_arn  = "${local.arn_prefix}:lambda:${var.region}:${local.account_id}:function:${var.name}"
   topic_arn     = "${local.arn_prefix}:sns:${var.region}:${local.account_id}:${local.topic_name}"
   dlq_arn       = "${local.arn_prefix}:sqs:${var.region}:${local.account_id}:${local.dlq_name}"
   table_arn     = "${local.arn_prefix}:dynamodb:${var.region}:${local.account_id}:table/${local.table_name}"

@@ -14,7 +14,6 @@ locals {
   role_name              = "${var.name}-${var.region}"
   function_log_group     = "/aws/lambda/${var.name}"
   access_log_group       = "/aws/apigateway/${var.name}"
-  role_arn               = "${local.arn_prefix}:iam::${local.account_id}:role/${local.role_name}"
   event_bus_arn          = "${local.arn_prefix}:events:${var.region}:${local.account_id}:event-bus/${var.event_bus_name}"
   function_log_group_arn = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.function_log_group}"
   access_log_group_arn   = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.access_log_group}"
