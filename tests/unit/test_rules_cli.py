@@ -192,7 +192,7 @@ def test_markdown_lists_coverage_totals_and_rules_matching_nothing(tmp_path, cor
     )
     report = rules.evaluate(rules.rules_from_plan(plan), rules.load_events(corpus), {})
     text = rules.format_markdown(report)
-    assert "| `trail` | — |  | 2: `both.json (a-3)`, `oauth_delete.json (a-1)` |" in text
+    assert "| `trail` | — |  | 2: `both.json`, `oauth_delete.json` |" in text
     assert "**Rules that match nothing in the corpus:** `never`" in text
     assert "**Totals:** 2 rules, 4 events" in text
 

@@ -292,11 +292,7 @@ def evaluate(rules: list[Rule], events: list[Event], expectations: Mapping[str, 
 
 
 def _label(event: Event) -> str:
-    return (
-        event.file
-        if event.file == event.id or event.id.startswith(event.file)
-        else f"{event.file} ({event.id})"
-    )
+    return event.file
 
 
 def format_text(report: Report) -> str:

@@ -1,0 +1,199 @@
+# One regional pipeline: Genesys partner (or custom) bus -> catalog rules with exclusions ->
+# trail, queue and extra destinations (SIEM, alert) -> alarms on every failure path.
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  account_id   = data.aws_caller_identity.current.account_id
+  partition    = data.aws_partition.current.partition
+  create_key   = var.create && var.kms_key_arn == null
+  key_arn      = local.create_key ? aws_kms_key.this[0].arn : var.kms_key_arn
+  trail_name   = "/aws/events/${var.name}"
+  trail_arn    = "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${local.trail_name}"
+  queue_name   = "${var.name}-detections"
+  bus_name     = module.bus.bus_name
+  bus_arn      = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${coalesce(local.bus_name, "none")}"
+  rule_sources = var.bus_type == "partner" ? compact([module.bus.partner_event_source_name]) : [var.webhook_event_source]
+
+  destinations = merge(
+    { for k, v in { trail = module.trail.destination } : k => v if v != null },
+    { for k, v in { queue = module.queue.destination } : k => v if v != null },
+    var.destinations,
+  )
+  tags = merge({ "genesys-audit:pipeline" = var.name }, var.tags)
+}
+
+data "aws_iam_policy_document" "key" {
+  count = local.create_key ? 1 : 0
+
+  statement {
+    sid = "KeyAdministrationByTheAccount"
+    actions = [
+      "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
+      "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
+      "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
+      "kms:GenerateDataKey*",
+    ]
+    resources = ["*"] # in a key policy, "*" is this key
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "EventBridgeEncryptsBusArchiveAndQueueMessages"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchLogsEncryptsTheTrail"
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logs.${var.region}.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "kms:EncryptionContext:aws:logs:arn"
+      values   = [local.trail_arn]
+    }
+  }
+
+  statement {
+    sid       = "CloudWatchAlarmsPublishToTheOpsTopic"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudwatch.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  count = local.create_key ? 1 : 0
+
+  #checkov:skip=CKV_AWS_109:Key policies name "*" as the key itself; administration is limited to this account's root.
+  #checkov:skip=CKV_AWS_111:Key policies name "*" as the key itself; service statements are scoped by source account or encryption context.
+  #checkov:skip=CKV_AWS_356:In a key policy "*" is the key the policy is attached to.
+  region                  = var.region
+  description             = "${var.name} Genesys audit pipeline (${var.region})"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy                  = data.aws_iam_policy_document.key[0].json
+  tags                    = local.tags
+}
+
+resource "aws_kms_alias" "this" {
+  count = local.create_key ? 1 : 0
+
+  region        = var.region
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
+module "bus" {
+  source = "./modules/event-bus"
+
+  create                      = var.create
+  name                        = var.name
+  region                      = var.region
+  account_id                  = local.account_id
+  partition                   = local.partition
+  type                        = var.bus_type
+  genesys_org_id              = var.genesys_org_id
+  event_source_suffix         = var.event_source_suffix
+  partner_event_source_name   = var.partner_event_source_name
+  custom_bus_name             = var.custom_bus_name
+  lookup_partner_event_source = var.lookup_partner_event_source
+  kms_key_arn                 = local.key_arn
+  archive                     = var.archive
+  tags                        = local.tags
+}
+
+module "rules" {
+  source = "./modules/audit-rules"
+
+  create           = var.create
+  name             = var.name
+  region           = var.region
+  account_id       = local.account_id
+  partition        = local.partition
+  event_bus_name   = coalesce(local.bus_name, "none")
+  sources          = local.rule_sources
+  catalog          = var.catalog
+  custom_rules     = var.custom_rules
+  exclusions       = var.exclusions
+  trail_rule       = { enabled = var.trail.enabled, exclude_entity_types = var.trail.exclude_entity_types, apply_exclusions = var.trail.apply_exclusions }
+  destinations     = local.destinations
+  retry_policy     = var.retry_policy
+  runbook_base_url = var.runbook_base_url
+  tags             = local.tags
+
+  depends_on = [module.bus]
+}
+
+module "trail" {
+  source = "./modules/log-trail"
+
+  create            = var.create && var.trail.enabled
+  name              = local.trail_name
+  region            = var.region
+  account_id        = local.account_id
+  partition         = local.partition
+  retention_in_days = var.trail.retention_in_days
+  kms_key_arn       = local.key_arn
+  source_rule_arns  = module.rules.rule_arns
+  tags              = local.tags
+}
+
+module "queue" {
+  source = "./modules/sqs-target"
+
+  create                     = var.create && var.queue.enabled
+  name                       = local.queue_name
+  region                     = var.region
+  account_id                 = local.account_id
+  partition                  = local.partition
+  kms_key_arn                = local.key_arn
+  source_rule_arns           = module.rules.rule_arns
+  max_receive_count          = var.queue.max_receive_count
+  visibility_timeout_seconds = var.queue.visibility_timeout_seconds
+  tags                       = local.tags
+}
+
+module "monitoring" {
+  source = "./modules/monitoring"
+
+  create                  = var.create && var.monitoring.enabled
+  name                    = var.name
+  region                  = var.region
+  account_id              = local.account_id
+  partition               = local.partition
+  event_bus_name          = coalesce(local.bus_name, "none")
+  rule_names              = [for r in values(module.rules.rules) : r.name]
+  dead_letter_queue_names = compact([module.rules.dlq_name, module.queue.dlq_name])
+  silence                 = { enabled = var.trail.enabled, rule_name = module.rules.trail_rule_name, hours = var.monitoring.silence_hours }
+  ops_topic_arn           = var.monitoring.ops_topic_arn
+  kms_key_arn             = local.key_arn
+  ops_email_subscriptions = var.monitoring.ops_email_subscriptions
+  tags                    = local.tags
+}

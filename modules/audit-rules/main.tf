@@ -1,0 +1,203 @@
+# The rule catalog and custom rules -> EventBridge rules with exclusions compiled into every
+# pattern, targets with retry policy and a dead-letter queue, and that queue's policy.
+
+locals {
+  catalog     = jsondecode(file("${path.module}/catalog.json")).rules
+  detail_type = ["v2.audits.entitytype.{id}.entityid.{id}"]
+
+  # Trusted CIDRs become whole-octet prefixes ("10.20.") for anything-but prefix: EventBridge has no
+  # "anything-but cidr". A /20 expands to its sixteen /24 prefixes.
+  cidr_parts = [for c in var.exclusions.trusted_cidrs : {
+    cidr     = c
+    bits     = tonumber(split("/", c)[1])
+    boundary = ceil(tonumber(split("/", c)[1]) / 8) * 8
+  }]
+  trusted_prefixes = distinct(flatten([for p in local.cidr_parts : [
+    for i in range(pow(2, p.boundary - p.bits)) :
+    format("%s.", join(".", slice(split(".", cidrhost(cidrsubnet(p.cidr, p.boundary - p.bits, i), 0)), 0, p.boundary / 8)))
+  ]]))
+
+  # Each exclusion keeps events that lack the field: values in one array are ORed, so
+  # [{exists = false}, {anything-but = [...]}] means "absent, or present and not excluded"
+  # (anything-but alone never matches a missing field). Fragments are JSON strings so that
+  # absent ones ("{}") and present ones merge without HCL type conflicts.
+  exclusion_json = jsonencode(merge(
+    jsondecode(length(var.exclusions.client_ids) == 0 ? "{}" : jsonencode({
+      clientId = { id = [{ exists = false }, { "anything-but" = var.exclusions.client_ids }] }
+    })),
+    jsondecode(length(var.exclusions.user_ids) == 0 ? "{}" : jsonencode({
+      userId = [{ exists = false }, { "anything-but" = var.exclusions.user_ids }]
+    })),
+    jsondecode(length(local.trusted_prefixes) == 0 ? "{}" : jsonencode({
+      remoteIp = [{ exists = false }, { "anything-but" = { prefix = local.trusted_prefixes } }]
+    })),
+  ))
+  source_json = length(var.sources) == 0 ? "{}" : jsonencode({ source = var.sources })
+
+  catalog_rules = {
+    for r in local.catalog : r.key => r
+    if !contains(var.catalog.disabled, r.key) && (length(var.catalog.domains) == 0 || contains(var.catalog.domains, r.domain))
+  }
+  catalog_bodies = { for k, r in local.catalog_rules : k => merge(
+    jsondecode(length(r.match.entity_types) == 0 ? "{}" : jsonencode({ entityType = r.match.entity_types })),
+    jsondecode(length(try(r.match.actions, [])) == 0 ? "{}" : jsonencode({ action = r.match.actions })),
+    jsondecode(length(try(r.match.properties, [])) == 0 ? "{}" : jsonencode({ propertyChanges = { property = r.match.properties } })),
+    jsondecode(local.exclusion_json),
+  ) }
+
+  trail_body_json = jsonencode(merge(
+    jsondecode(length(var.trail_rule.exclude_entity_types) == 0 ? "{}" : jsonencode({
+      entityType = [{ exists = false }, { "anything-but" = var.trail_rule.exclude_entity_types }]
+    })),
+    jsondecode(var.trail_rule.apply_exclusions ? local.exclusion_json : "{}"),
+  ))
+
+  rules = merge(
+    { for k, r in local.catalog_rules : k => {
+      title        = r.title
+      description  = r.description
+      severity     = lookup(var.catalog.severity, k, r.severity)
+      domain       = r.domain
+      runbook_url  = r.runbook_url
+      destinations = tolist(lookup(var.catalog.destinations, k, r.destinations))
+      pattern = jsonencode(merge(jsondecode(local.source_json), {
+        "detail-type" = local.detail_type
+        detail        = { eventBody = local.catalog_bodies[k] }
+      }))
+    } },
+    { for k, r in var.custom_rules : k => {
+      title        = r.title
+      description  = r.description
+      severity     = r.severity
+      domain       = r.domain
+      runbook_url  = r.runbook_url
+      destinations = r.destinations
+      pattern      = jsonencode(jsondecode(r.event_pattern))
+    } },
+    { for k, r in {
+      all-audits = {
+        title        = "All Genesys audit events except noise (trail)"
+        description  = "Every audit event except ${join(", ", var.trail_rule.exclude_entity_types)}, for the immutable trail and the SIEM."
+        severity     = null
+        domain       = "trail"
+        runbook_url  = ""
+        destinations = var.trail_rule.destinations
+        pattern = jsonencode(merge(jsondecode(local.source_json), { "detail-type" = local.detail_type },
+          local.trail_body_json == "{}" ? {} : { detail = { eventBody = jsondecode(local.trail_body_json) } }
+        ))
+      }
+    } : k => r if var.trail_rule.enabled },
+  )
+
+  rule_names = { for k in keys(local.rules) : k => "${var.name}-${k}" }
+  rule_arns  = { for k, n in local.rule_names : k => "arn:${var.partition}:events:${var.region}:${var.account_id}:rule/${var.event_bus_name}/${n}" }
+
+  targets = { for t in flatten([
+    for k, r in local.rules : [
+      for d in r.destinations : { key = "${k}/${d}", rule = k, destination = d } if contains(keys(var.destinations), d)
+    ]
+  ]) : t.key => t }
+
+  dlq_name = "${var.name}-targets-dlq"
+  dlq_arn  = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${local.dlq_name}"
+  has_dlq  = var.create && length(local.targets) > 0
+}
+
+resource "aws_cloudwatch_event_rule" "this" {
+  for_each = var.create ? local.rules : {}
+
+  region         = var.region
+  name           = local.rule_names[each.key]
+  description    = substr(each.value.title, 0, 512)
+  event_bus_name = var.event_bus_name
+  event_pattern  = each.value.pattern
+  state          = "ENABLED"
+
+  tags = merge(
+    var.tags,
+    { "genesys-audit:rule" = each.key, "genesys-audit:domain" = each.value.domain },
+    { for tk, tv in { "genesys-audit:severity" = each.value.severity } : tk => tv if tv != null },
+  )
+}
+
+resource "aws_sqs_queue" "dlq" {
+  count = local.has_dlq ? 1 : 0
+
+  region                    = var.region
+  name                      = local.dlq_name
+  message_retention_seconds = 1209600
+  kms_master_key_id         = var.dlq_kms_key_arn
+  sqs_managed_sse_enabled   = var.dlq_kms_key_arn == null ? true : null
+  tags                      = var.tags
+}
+
+data "aws_iam_policy_document" "dlq" {
+  count = local.has_dlq ? 1 : 0
+
+  statement {
+    sid       = "EventBridgeDeadLettersFromOurRules"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.dlq_arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [for k in keys(local.rules) : local.rule_arns[k]]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [local.dlq_arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  count = local.has_dlq ? 1 : 0
+
+  region    = var.region
+  queue_url = aws_sqs_queue.dlq[0].id
+  policy    = data.aws_iam_policy_document.dlq[0].json
+}
+
+resource "aws_cloudwatch_event_target" "this" {
+  for_each = var.create ? local.targets : {}
+
+  region         = var.region
+  rule           = aws_cloudwatch_event_rule.this[each.value.rule].name
+  event_bus_name = var.event_bus_name
+  target_id      = substr(replace(each.key, "/", "-"), 0, 64)
+  arn            = var.destinations[each.value.destination].arn
+  role_arn       = var.destinations[each.value.destination].role_arn
+
+  dynamic "input_transformer" {
+    for_each = var.destinations[each.value.destination].input_transformer == null ? [] : [var.destinations[each.value.destination].input_transformer]
+    content {
+      input_paths    = input_transformer.value.input_paths
+      input_template = input_transformer.value.input_template
+    }
+  }
+
+  retry_policy {
+    maximum_retry_attempts       = var.retry_policy.maximum_retry_attempts
+    maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
+  }
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dlq[0].arn
+  }
+}

@@ -1,0 +1,51 @@
+output "rules" {
+  description = "Every rule, keyed by rule key: name, ARN, severity (null for routing rules), title, domain, runbook URL, destinations and rendered pattern."
+  value = { for k, r in local.rules : k => {
+    name          = local.rule_names[k]
+    arn           = local.rule_arns[k]
+    severity      = r.severity
+    title         = r.title
+    description   = r.description
+    domain        = r.domain
+    runbook_url   = r.runbook_url == "" || startswith(r.runbook_url, "https://") ? r.runbook_url : "${var.runbook_base_url}${r.runbook_url}"
+    destinations  = r.destinations
+    event_pattern = r.pattern
+  } if var.create }
+}
+
+output "rule_arns" {
+  description = "ARNs of every rule (built from names, known at plan time)."
+  value       = var.create ? [for k in keys(local.rules) : local.rule_arns[k]] : []
+}
+
+output "alert_rules" {
+  description = "Rules whose destinations include \"alert\", in the shape modules/alerting takes as `rules`."
+  value = { for k, r in local.rules : k => {
+    rule_name      = local.rule_names[k]
+    rule_arn       = local.rule_arns[k]
+    event_bus_name = var.event_bus_name
+    severity       = r.severity
+    title          = r.title
+    runbook_url    = r.runbook_url == "" || startswith(r.runbook_url, "https://") ? r.runbook_url : "${var.runbook_base_url}${r.runbook_url}"
+  } if var.create && contains(r.destinations, "alert") && r.severity != null }
+}
+
+output "trail_rule_name" {
+  description = "Name of the catch-all trail rule (for the pipeline-silence alarm), or null."
+  value       = var.create && var.trail_rule.enabled ? local.rule_names["all-audits"] : null
+}
+
+output "target_ids" {
+  description = "Target ids keyed by \"<rule>/<destination>\"."
+  value       = { for k, t in aws_cloudwatch_event_target.this : k => t.target_id }
+}
+
+output "dlq_arn" {
+  description = "ARN of the targets' dead-letter queue, or null when there are no targets."
+  value       = local.has_dlq ? local.dlq_arn : null
+}
+
+output "dlq_name" {
+  description = "Name of the targets' dead-letter queue, or null."
+  value       = local.has_dlq ? local.dlq_name : null
+}

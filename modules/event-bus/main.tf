@@ -1,0 +1,87 @@
+# The dedicated bus (never the default bus): the Genesys partner bus, whose name equals the partner
+# event source name, or a custom bus for webhook ingestion; plus an archive for replay.
+
+locals {
+  partner_source = coalesce(
+    var.partner_event_source_name,
+    var.genesys_org_id != null && var.event_source_suffix != null ? "aws.partner/genesys.com/cloud/${var.genesys_org_id}/${var.event_source_suffix}" : null,
+    "unset",
+  )
+  bus_name = var.type == "partner" ? local.partner_source : var.custom_bus_name
+  bus_arn  = "arn:${var.partition}:events:${var.region}:${var.account_id}:event-bus/${local.bus_name}"
+}
+
+data "aws_cloudwatch_event_source" "genesys" {
+  count = var.create && var.type == "partner" && var.lookup_partner_event_source ? 1 : 0
+
+  region      = var.region
+  name_prefix = local.partner_source
+}
+
+resource "aws_cloudwatch_event_bus" "this" {
+  count = var.create ? 1 : 0
+
+  region             = var.region
+  name               = local.bus_name
+  event_source_name  = var.type == "partner" ? try(data.aws_cloudwatch_event_source.genesys[0].name, local.partner_source) : null
+  kms_key_identifier = var.kms_key_arn
+  description        = var.type == "partner" ? "Genesys Cloud audit events (partner source)" : "Genesys Cloud audit events (webhook ingestion)"
+  tags               = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = var.type == "custom" || local.partner_source != "unset"
+      error_message = "A partner bus needs partner_event_source_name, or genesys_org_id and event_source_suffix."
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_archive" "this" {
+  count = var.create && var.archive.enabled ? 1 : 0
+
+  region             = var.region
+  name               = substr("${var.name}-${var.region}", 0, 48)
+  description        = "Every event on ${local.bus_name}, for replay"
+  event_source_arn   = aws_cloudwatch_event_bus.this[0].arn
+  retention_days     = var.archive.retention_days
+  kms_key_identifier = var.kms_key_arn
+}
+
+data "aws_iam_policy_document" "bus" {
+  count = var.create && length(var.policy_statements) > 0 ? 1 : 0
+
+  dynamic "statement" {
+    for_each = var.policy_statements
+    content {
+      sid       = statement.value.sid
+      effect    = statement.value.effect
+      actions   = statement.value.actions
+      resources = [local.bus_arn]
+      dynamic "principals" {
+        for_each = statement.value.principals
+        content {
+          type        = principals.value.type
+          identifiers = principals.value.identifiers
+        }
+      }
+      dynamic "condition" {
+        for_each = statement.value.conditions
+        content {
+          test     = condition.value.test
+          variable = condition.value.variable
+          values   = condition.value.values
+        }
+      }
+    }
+  }
+}
+
+# A bus policy, not aws_cloudwatch_event_permission: the latter rejects aws.partner/... bus names
+# (hashicorp/terraform-provider-aws#37693).
+resource "aws_cloudwatch_event_bus_policy" "this" {
+  count = var.create && length(var.policy_statements) > 0 ? 1 : 0
+
+  region         = var.region
+  event_bus_name = aws_cloudwatch_event_bus.this[0].name
+  policy         = data.aws_iam_policy_document.bus[0].json
+}

@@ -1,0 +1,19 @@
+output "bus_name" {
+  description = "Name of the bus (for a partner bus, the partner event source name)."
+  value       = var.create ? local.bus_name : null
+}
+
+output "bus_arn" {
+  description = "ARN of the bus (built from its name: known at plan time)."
+  value       = var.create ? local.bus_arn : null
+}
+
+output "partner_event_source_name" {
+  description = "The partner event source the bus is bound to (null for a custom bus)."
+  value       = var.create && var.type == "partner" ? local.partner_source : null
+}
+
+output "archive_arn" {
+  description = "ARN of the archive, or null."
+  value       = var.create && var.archive.enabled ? "arn:${var.partition}:events:${var.region}:${var.account_id}:archive/${substr("${var.name}-${var.region}", 0, 48)}" : null
+}

@@ -1,0 +1,14 @@
+output "log_group_name" {
+  description = "Name of the trail log group."
+  value       = var.create ? var.name : null
+}
+
+output "log_group_arn" {
+  description = "ARN of the trail log group (the EventBridge target ARN)."
+  value       = var.create ? local.log_group_arn : null
+}
+
+output "destination" {
+  description = "The trail as an audit-rules destination."
+  value       = var.create ? { arn = local.log_group_arn } : null
+}

@@ -1,0 +1,29 @@
+output "queue_arn" {
+  description = "ARN of the queue."
+  value       = var.create ? local.queue_arn : null
+}
+
+output "queue_name" {
+  description = "Name of the queue."
+  value       = var.create ? var.name : null
+}
+
+output "queue_url" {
+  description = "URL of the queue."
+  value       = var.create ? aws_sqs_queue.this[0].url : null
+}
+
+output "dlq_arn" {
+  description = "ARN of the dead-letter queue."
+  value       = var.create ? local.dlq_arn : null
+}
+
+output "dlq_name" {
+  description = "Name of the dead-letter queue."
+  value       = var.create ? local.dlq_name : null
+}
+
+output "destination" {
+  description = "The queue as an audit-rules destination."
+  value       = var.create ? { arn = local.queue_arn } : null
+}

@@ -1,0 +1,83 @@
+output "region" {
+  description = "The region of this pipeline."
+  value       = var.region
+}
+
+output "event_bus_name" {
+  description = "Name of the bus (the partner source name for a partner bus)."
+  value       = module.bus.bus_name
+}
+
+output "event_bus_arn" {
+  description = "ARN of the bus."
+  value       = module.bus.bus_arn
+}
+
+output "partner_event_source_name" {
+  description = "The partner event source the bus is bound to."
+  value       = module.bus.partner_event_source_name
+}
+
+output "rules" {
+  description = "Every rule keyed by rule key: name, ARN, severity, title, domain, runbook URL, destinations, pattern."
+  value       = module.rules.rules
+}
+
+output "rule_arns" {
+  description = "ARNs of every rule."
+  value       = module.rules.rule_arns
+}
+
+output "alert_rules" {
+  description = "Rules routed to \"alert\", in the shape modules/alerting takes as `rules`."
+  value       = module.rules.alert_rules
+}
+
+output "targets_dlq_arn" {
+  description = "Dead-letter queue of every rule target."
+  value       = module.rules.dlq_arn
+}
+
+output "trail_log_group_name" {
+  description = "The trail's log group."
+  value       = module.trail.log_group_name
+}
+
+output "queue_arn" {
+  description = "The detections queue."
+  value       = module.queue.queue_arn
+}
+
+output "queue_url" {
+  description = "URL of the detections queue."
+  value       = module.queue.queue_url
+}
+
+output "queue_dlq_arn" {
+  description = "The detections queue's dead-letter queue."
+  value       = module.queue.dlq_arn
+}
+
+output "ops_topic_arn" {
+  description = "The topic operational alarms notify."
+  value       = module.monitoring.ops_topic_arn
+}
+
+output "kms_key_arn" {
+  description = "The KMS key of the pipeline."
+  value       = var.create ? local.key_arn : null
+}
+
+output "pipeline" {
+  description = "Everything above in one object."
+  value = {
+    region          = var.region
+    event_bus_name  = module.bus.bus_name
+    event_bus_arn   = module.bus.bus_arn
+    rule_arns       = module.rules.rule_arns
+    trail           = module.trail.log_group_name
+    queue_arn       = module.queue.queue_arn
+    targets_dlq_arn = module.rules.dlq_arn
+    ops_topic_arn   = module.monitoring.ops_topic_arn
+  }
+}

@@ -1,0 +1,212 @@
+variable "create" {
+  description = "Create the pipeline. false creates nothing (the module \"disabled\" in examples/complete proves it)."
+  type        = bool
+  default     = true
+}
+
+variable "name" {
+  description = "Prefix of every resource name."
+  type        = string
+  default     = "genesys-audit"
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,19}$", var.name))
+    error_message = "name must be 1-20 lower-case letters, digits or '-' (it prefixes rule, queue and alarm names); got \"${var.name}\"."
+  }
+}
+
+variable "region" {
+  description = "The AWS region of this pipeline: every regional resource takes it (AWS provider v6 per-resource region), so one provider can serve several regions."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as \"eu-central-1\"; got \"${var.region}\"."
+  }
+}
+
+variable "data_residency" {
+  description = "The boundary the region must lie in: EU (member-state regions), UK, CH, EUROPE (every eu-*), US, US_GOV, CA, AU, JP, IN, BR, or ANY."
+  type        = string
+  default     = "ANY"
+
+  validation {
+    condition     = contains(["EU", "UK", "CH", "EUROPE", "US", "US_GOV", "CA", "AU", "JP", "IN", "BR", "ANY"], var.data_residency)
+    error_message = "data_residency must be one of EU, UK, CH, EUROPE, US, US_GOV, CA, AU, JP, IN, BR, ANY; got \"${var.data_residency}\"."
+  }
+
+  validation {
+    condition = var.data_residency == "ANY" || contains(lookup({
+      EU     = ["eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"]
+      UK     = ["eu-west-2"]
+      CH     = ["eu-central-2"]
+      EUROPE = ["eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"]
+      US     = ["us-east-1", "us-east-2", "us-west-1", "us-west-2"]
+      US_GOV = ["us-gov-east-1", "us-gov-west-1"]
+      CA     = ["ca-central-1", "ca-west-1"]
+      AU     = ["ap-southeast-2", "ap-southeast-4"]
+      JP     = ["ap-northeast-1", "ap-northeast-3"]
+      IN     = ["ap-south-1", "ap-south-2"]
+      BR     = ["sa-east-1"]
+    }, var.data_residency, []), var.region)
+    error_message = "data_residency = \"${var.data_residency}\" does not allow region \"${var.region}\": audit events (user ids, IPs, recording ids) would leave the boundary. Choose a region inside it (EU: eu-central-1, eu-west-1, eu-west-3, eu-north-1, eu-south-1, eu-south-2) or set data_residency = \"ANY\"."
+  }
+}
+
+variable "bus_type" {
+  description = "\"partner\": the Genesys partner event source bus. \"custom\": a custom bus for webhook ingestion."
+  type        = string
+  default     = "partner"
+}
+
+variable "genesys_org_id" {
+  description = "Genesys Cloud organization id (UUID); with event_source_suffix it names the partner source aws.partner/genesys.com/cloud/<org>/<suffix>."
+  type        = string
+  default     = null
+}
+
+variable "event_source_suffix" {
+  description = "Event source suffix configured in the Genesys EventBridge integration of this region."
+  type        = string
+  default     = null
+}
+
+variable "partner_event_source_name" {
+  description = "The full partner source name, instead of genesys_org_id + event_source_suffix."
+  type        = string
+  default     = null
+}
+
+variable "custom_bus_name" {
+  description = "Name of the custom bus when bus_type = \"custom\"."
+  type        = string
+  default     = "genesys-audit"
+}
+
+variable "webhook_event_source" {
+  description = "The `source` the webhook ingestion Lambda puts events with (rules on a custom bus accept it)."
+  type        = string
+  default     = "genesys.audit.webhook"
+}
+
+variable "lookup_partner_event_source" {
+  description = "Look the partner source up before creating the bus (second step of the two-step apply)."
+  type        = bool
+  default     = false
+}
+
+variable "archive" {
+  description = "EventBridge archive of the bus for replay."
+  type = object({
+    enabled        = optional(bool, true)
+    retention_days = optional(number, 365)
+  })
+  default = {}
+}
+
+variable "kms_key_arn" {
+  description = "Customer managed KMS key for the bus, archive, trail, queues and ops topic. null: the module creates one (rotation on, scoped to those services)."
+  type        = string
+  default     = null
+}
+
+variable "catalog" {
+  description = "Catalog choices: disabled keys, severity and destinations overrides, domains to keep (see modules/audit-rules)."
+  type = object({
+    disabled     = optional(list(string), [])
+    severity     = optional(map(string), {})
+    destinations = optional(map(list(string)), {})
+    domains      = optional(list(string), [])
+  })
+  default = {}
+}
+
+variable "custom_rules" {
+  description = "Extra rules with a raw event pattern (see modules/audit-rules)."
+  type = map(object({
+    title         = string
+    description   = optional(string, "")
+    severity      = string
+    domain        = optional(string, "custom")
+    event_pattern = string
+    runbook_url   = optional(string, "")
+    destinations  = optional(list(string), ["queue"])
+  }))
+  default = {}
+}
+
+variable "exclusions" {
+  description = "Automation OAuth client ids, trusted user ids and trusted IPv4 CIDRs compiled into every catalog pattern."
+  type = object({
+    client_ids    = optional(list(string), [])
+    user_ids      = optional(list(string), [])
+    trusted_cidrs = optional(list(string), [])
+  })
+  default = {}
+}
+
+variable "trail" {
+  description = "The immutable trail: a CloudWatch log group fed by the catch-all rule."
+  type = object({
+    enabled              = optional(bool, true)
+    retention_in_days    = optional(number, 400)
+    exclude_entity_types = optional(list(string), ["UserPresence"])
+    apply_exclusions     = optional(bool, false)
+  })
+  default = {}
+}
+
+variable "queue" {
+  description = "An SQS queue (+ DLQ) receiving the detections whose destinations include \"queue\"."
+  type = object({
+    enabled                    = optional(bool, true)
+    max_receive_count          = optional(number, 5)
+    visibility_timeout_seconds = optional(number, 180)
+  })
+  default = {}
+}
+
+variable "destinations" {
+  description = "Extra destinations for audit-rules, keyed by name (e.g. \"siem\" from modules/splunk-firehose `eventbridge_target`)."
+  type = map(object({
+    arn      = string
+    role_arn = optional(string)
+    input_transformer = optional(object({
+      input_paths    = map(string)
+      input_template = string
+    }))
+  }))
+  default = {}
+}
+
+variable "retry_policy" {
+  description = "Retry policy of every target."
+  type = object({
+    maximum_retry_attempts       = optional(number, 185)
+    maximum_event_age_in_seconds = optional(number, 3600)
+  })
+  default = {}
+}
+
+variable "monitoring" {
+  description = "Alarms: FailedInvocations per rule, DLQ depth, pipeline silence; to an ops topic (created unless ops_topic_arn is given)."
+  type = object({
+    enabled                 = optional(bool, true)
+    silence_hours           = optional(number, 6)
+    ops_topic_arn           = optional(string)
+    ops_email_subscriptions = optional(list(string), [])
+  })
+  default = {}
+}
+
+variable "runbook_base_url" {
+  description = "Base URL that the catalog's relative runbook links are resolved against."
+  type        = string
+  default     = "https://github.com/your-org/genesys-audit-eventbridge/blob/main/"
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}
