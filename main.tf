@@ -147,8 +147,6 @@ module "rules" {
   retry_policy     = var.retry_policy
   runbook_base_url = var.runbook_base_url
   tags             = local.tags
-
-  depends_on = [module.bus]
 }
 
 module "trail" {
@@ -189,7 +187,7 @@ module "monitoring" {
   account_id              = local.account_id
   partition               = local.partition
   event_bus_name          = coalesce(local.bus_name, "none")
-  rule_names              = [for r in values(module.rules.rules) : r.name]
+  rule_names              = module.rules.targeted_rule_names
   dead_letter_queue_names = compact([module.rules.dlq_name, module.queue.dlq_name])
   silence                 = { enabled = var.trail.enabled, rule_name = module.rules.trail_rule_name, hours = var.monitoring.silence_hours }
   ops_topic_arn           = var.monitoring.ops_topic_arn

@@ -49,3 +49,8 @@ output "dlq_name" {
   description = "Name of the targets' dead-letter queue, or null."
   value       = local.has_dlq ? local.dlq_name : null
 }
+
+output "targeted_rule_names" {
+  description = "Names of the rules that have at least one target (the ones whose deliveries can fail)."
+  value       = var.create ? distinct([for t in values(local.targets) : local.rule_names[t.rule]]) : []
+}

@@ -1,6 +1,6 @@
 output "bus_name" {
-  description = "Name of the bus (for a partner bus, the partner event source name)."
-  value       = var.create ? local.bus_name : null
+  description = "Name of the bus (for a partner bus, the partner event source name). Read from the resource so that rules depend on the bus."
+  value       = var.create ? aws_cloudwatch_event_bus.this[0].name : null
 }
 
 output "bus_arn" {

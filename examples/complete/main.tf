@@ -1,0 +1,66 @@
+# Every option of the core pipeline in one region: partner bus with archive, the full catalog with a
+# severity override and a custom rule, exclusions of our own automation (the infinite-loop guard),
+# trail, detections queue, alarms to an ops topic. The module "disabled" proves create = false
+# creates nothing. Plans with no variables (org id, suffix and account are obviously fake).
+
+provider "aws" {
+  region = var.region
+}
+
+module "genesys_audit" {
+  source = "../.."
+
+  name                = "genesys-audit"
+  region              = var.region
+  data_residency      = "EU"
+  genesys_org_id      = var.genesys_org_id
+  event_source_suffix = var.event_source_suffix
+
+  archive = { enabled = true, retention_days = 400 }
+
+  catalog = {
+    severity = { "division-move" = "HIGH" }
+  }
+
+  custom_rules = {
+    "flow-publish" = {
+      title       = "Architect flow published"
+      description = "A call or message flow was published: routing logic changed."
+      severity    = "MEDIUM"
+      domain      = "routing"
+      event_pattern = jsonencode({
+        "detail-type" = ["v2.audits.entitytype.{id}.entityid.{id}"]
+        detail        = { eventBody = { entityType = ["Flow"], action = ["Publish"] } }
+      })
+      destinations = ["queue"]
+    }
+  }
+
+  exclusions = {
+    # The OAuth clients our own automation uses to change Genesys (never alert on our own writes).
+    client_ids = ["d4e5f6a7-4444-4d4d-9e9e-000000000004", "f0f0f0f0-aaaa-4aaa-8aaa-00000000a070"]
+    # A service user that bulk-maintains users.
+    user_ids = ["9f9f9f9f-0000-4000-8000-00000000e0e0"]
+    # The corporate admin network.
+    trusted_cidrs = ["10.20.0.0/16"]
+  }
+
+  trail = { retention_in_days = 731 }
+  queue = { enabled = true, max_receive_count = 5 }
+
+  monitoring = {
+    silence_hours           = 6
+    ops_email_subscriptions = ["secops@example.com"]
+  }
+
+  tags = { Environment = "example", Owner = "security" }
+}
+
+module "disabled" {
+  source = "../.."
+
+  create              = false
+  region              = var.region
+  genesys_org_id      = var.genesys_org_id
+  event_source_suffix = var.event_source_suffix
+}

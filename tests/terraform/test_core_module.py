@@ -1,0 +1,217 @@
+"""Plan tests of the core module through its examples: inventories, patterns, policies, residency, regions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from genesys_audit import eventpattern
+from genesys_audit_tools import rules as rules_cli
+
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+
+REPO = Path(__file__).resolve().parents[2]
+INVENTORIES = Path(__file__).parent / "inventories"
+EVENTS = REPO / "tests" / "fixtures" / "events"
+CATALOG = json.loads((REPO / "modules" / "audit-rules" / "catalog.json").read_text())["rules"]
+DETAIL_TYPE = ["v2.audits.entitytype.{id}.entityid.{id}"]
+ORG = "7c1f2a9e-3b4d-4e8f-9a10-2b3c4d5e6f70"
+SOURCE = f"aws.partner/genesys.com/cloud/{ORG}/audit-events"
+ACCOUNT = "123456789012"
+EXAMPLES = ["minimal", "complete", "multi-region"]
+# examples/complete's exclusions
+AUTOMATION = ["d4e5f6a7-4444-4d4d-9e9e-000000000004", "f0f0f0f0-aaaa-4aaa-8aaa-00000000a070"]
+EXCLUDED_USERS = ["9f9f9f9f-0000-4000-8000-00000000e0e0"]
+
+
+@pytest.fixture(scope="module")
+def complete(tf_plan):
+    return tf_plan(REPO / "examples" / "complete")
+
+
+@pytest.fixture(scope="module")
+def multi_region(tf_plan):
+    return tf_plan(REPO / "examples" / "multi-region")
+
+
+def _rules(plan, module="module.genesys_audit"):
+    return {
+        r.values["tags"]["genesys-audit:rule"]: r
+        for r in plan.resources("aws_cloudwatch_event_rule")
+        if r.address.startswith(module + ".")
+    }
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_every_example_plans_its_inventory(tf_plan, example):
+    plan = tf_plan(REPO / "examples" / example)
+    inventory = json.loads((INVENTORIES / f"{example}.json").read_text())
+    assert plan.count_by_type() == inventory["resource_counts"]
+    assert len(plan.resources()) == inventory["total"]
+
+
+def test_disabled_module_creates_nothing(complete):
+    assert [r.address for r in complete.resources() if r.address.startswith("module.disabled")] == []
+    assert [r.address for r in complete.data_sources() if r.address.startswith("module.disabled.module")] == []
+
+
+def test_partner_bus_is_named_exactly_after_the_partner_source(complete):
+    (bus,) = complete.resources("aws_cloudwatch_event_bus")
+    assert bus.values["name"] == SOURCE and bus.values["event_source_name"] == SOURCE
+    (archive,) = complete.resources("aws_cloudwatch_event_archive")
+    assert archive.values["retention_days"] == 400
+
+
+def _expected_catalog_pattern(entry):
+    body = {}
+    if entry["match"]["entity_types"]:
+        body["entityType"] = entry["match"]["entity_types"]
+    if entry["match"].get("actions"):
+        body["action"] = entry["match"]["actions"]
+    if entry["match"].get("properties"):
+        body["propertyChanges"] = {"property": entry["match"]["properties"]}
+    body["clientId"] = {"id": [{"exists": False}, {"anything-but": AUTOMATION}]}
+    body["userId"] = [{"exists": False}, {"anything-but": EXCLUDED_USERS}]
+    body["remoteIp"] = [{"exists": False}, {"anything-but": {"prefix": ["10.20."]}}]
+    return {"source": [SOURCE], "detail-type": DETAIL_TYPE, "detail": {"eventBody": body}}
+
+
+@pytest.mark.parametrize("entry", CATALOG, ids=[e["key"] for e in CATALOG])
+def test_catalog_pattern_is_rendered_with_exclusions(complete, entry):
+    rule = _rules(complete)[entry["key"]]
+    pattern = rule.json("event_pattern")
+    assert pattern == _expected_catalog_pattern(entry)
+    eventpattern.validate(pattern)  # EventBridge would accept it, within the default 2,048-character quota
+    assert len(rule.values["event_pattern"]) <= eventpattern.DEFAULT_MAX_PATTERN_SIZE
+    assert rule.values["event_bus_name"] == SOURCE
+    expected_severity = "HIGH" if entry["key"] == "division-move" else entry["severity"]
+    assert rule.values["tags"]["genesys-audit:severity"] == expected_severity
+    assert rule.values["description"] == entry["title"]
+
+
+def _oauth_delete(**changes):
+    event = json.loads((EVENTS / "01_oauthclient_delete.json").read_text())
+    body = event["detail"]["eventBody"]
+    for key, value in changes.items():
+        if value is None:
+            body.pop(key, None)
+        else:
+            body[key] = value
+    return event
+
+
+def test_exclusions_keep_events_without_the_field_and_drop_excluded_values(complete):
+    pattern = _rules(complete)["oauth-client-delete"].json("event_pattern")
+    assert eventpattern.matches(pattern, _oauth_delete())
+    # Events that lack clientId (or have an empty one), userId or remoteIp are kept...
+    assert eventpattern.matches(pattern, _oauth_delete(clientId=None))
+    assert eventpattern.matches(pattern, _oauth_delete(clientId={}))
+    assert eventpattern.matches(pattern, _oauth_delete(userId=None, remoteIp=None))
+    # ...while our automation clients, excluded users and trusted networks are dropped.
+    for client in AUTOMATION:
+        assert not eventpattern.matches(pattern, _oauth_delete(clientId={"id": client}))
+    assert not eventpattern.matches(pattern, _oauth_delete(userId=EXCLUDED_USERS[0]))
+    assert not eventpattern.matches(pattern, _oauth_delete(remoteIp=["10.20.30.40"]))
+    # remoteIp is an array: one untrusted hop keeps the event.
+    assert eventpattern.matches(pattern, _oauth_delete(remoteIp=["10.20.30.40", "203.0.113.9"]))
+    assert eventpattern.matches(pattern, _oauth_delete(remoteIp=["10.200.0.1"]))
+
+
+def test_trail_rule_takes_everything_but_presence_noise(complete):
+    pattern = _rules(complete)["all-audits"].json("event_pattern")
+    assert pattern == {
+        "source": [SOURCE],
+        "detail-type": DETAIL_TYPE,
+        "detail": {"eventBody": {"entityType": [{"exists": False}, {"anything-but": ["UserPresence"]}]}},
+    }
+    assert "genesys-audit:severity" not in _rules(complete)["all-audits"].values["tags"]
+
+
+def test_every_rule_over_the_corpus_meets_the_expectations(complete):
+    """Issue 4's acceptance: every rendered rule of examples/complete over the fixture corpus."""
+    report = rules_cli.evaluate(
+        rules_cli.rules_from_plan(complete.raw),
+        rules_cli.load_events(EVENTS),
+        rules_cli.load_expectations(EVENTS / "expectations.json"),
+    )
+    assert report.failures == []
+    assert len(report.events) == len(list(EVENTS.glob("[0-9]*.json")))
+    assert report.unmatched_rules() == []
+
+
+def test_queue_policy_allows_only_our_rules_by_exact_arn(complete):
+    rule_arns = sorted(
+        f"arn:aws:events:eu-central-1:{ACCOUNT}:rule/{SOURCE}/{r.values['name']}" for r in _rules(complete).values()
+    )
+    policies = {r.address: r.json("policy") for r in complete.resources("aws_sqs_queue_policy")}
+    queue = policies["module.genesys_audit.module.queue.aws_sqs_queue_policy.this[0]"]
+    allow, deny = queue["Statement"]
+    assert allow["Effect"] == "Allow" and allow["Action"] == "sqs:SendMessage"
+    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
+    assert allow["Resource"] == f"arn:aws:sqs:eu-central-1:{ACCOUNT}:genesys-audit-detections"
+    assert sorted(allow["Condition"]["ArnEquals"]["aws:SourceArn"]) == rule_arns
+    assert deny["Effect"] == "Deny" and deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    for document in policies.values():
+        for statement in document["Statement"]:
+            if statement["Effect"] == "Allow":
+                assert statement["Principal"] != "*" and "*" not in json.dumps(statement["Action"])
+                assert "*" not in json.dumps(statement["Resource"])
+
+
+def test_logs_resource_policy_is_scoped_to_the_rule_arns(complete):
+    (policy,) = complete.resources("aws_cloudwatch_log_resource_policy")
+    (statement,) = policy.json("policy_document")["Statement"]
+    assert statement["Resource"] == f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/aws/events/genesys-audit:*"
+    assert len(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == len(_rules(complete))
+
+
+def test_every_target_has_retry_policy_and_dead_letter_queue(complete):
+    targets = complete.resources("aws_cloudwatch_event_target")
+    assert len(targets) == 19
+    for target in targets:
+        assert target.values["retry_policy"] == [{"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 185}]
+        assert len(target.values["dead_letter_config"]) == 1, target.address
+    # Keys are scoped per rule: "<rule>/<destination>".
+    assert {t.index for t in targets} >= {"oauth-client-delete/queue", "all-audits/trail"}
+
+
+def test_nothing_is_on_the_default_bus(tf_plan):
+    for example in EXAMPLES:
+        plan = tf_plan(REPO / "examples" / example)
+        for resource in plan.resources("aws_cloudwatch_event_rule") + plan.resources("aws_cloudwatch_event_target"):
+            assert resource.values["event_bus_name"] not in (None, "", "default"), resource.address
+
+
+def test_data_residency_refuses_a_region_outside_the_boundary(tf_try_plan):
+    outcome = tf_try_plan(REPO / "examples" / "minimal", region="us-east-1")
+    assert not outcome.ok
+    assert 'data_residency = "EU" does not allow region "us-east-1"' in outcome.output
+    assert 'set data_residency = "ANY"' in outcome.output
+
+
+def test_invalid_source_suffix_is_refused_with_the_rule(tf_try_plan):
+    outcome = tf_try_plan(REPO / "examples" / "minimal", event_source_suffix="has spaces!")
+    assert not outcome.ok
+    assert "event_source_suffix must be 1-64 of letters, digits" in outcome.output
+
+
+def test_multi_region_resources_carry_their_region_and_names_do_not_collide(multi_region):
+    resources = multi_region.resources()
+    by_region: dict[str, int] = {}
+    for resource in resources:
+        region = resource.address.split('module.genesys_audit["', 1)[1].split('"]', 1)[0]
+        assert resource.region == region, resource.address
+        by_region[region] = by_region.get(region, 0) + 1
+    assert by_region == {"eu-central-1": 72, "eu-west-1": 72}
+    seen = set()
+    for resource in resources:
+        name = resource.values.get("name") or resource.values.get("alarm_name") or resource.values.get("policy_name")
+        if name is None:
+            continue
+        key = (resource.type, resource.region, name)
+        assert key not in seen, f"{key} planned twice"
+        seen.add(key)
+    buses = {r.values["name"] for r in multi_region.resources("aws_cloudwatch_event_bus")}
+    assert buses == {f"aws.partner/genesys.com/cloud/{ORG}/audit-de", f"aws.partner/genesys.com/cloud/{ORG}/audit-ie"}
