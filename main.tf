@@ -27,6 +27,10 @@ locals {
 data "aws_iam_policy_document" "key" {
   count = local.create_key ? 1 : 0
 
+  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key; administration is limited to this account's root.
+  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key; service statements are scoped by source account or encryption context.
+  #checkov:skip=CKV_AWS_356:Key policy: "*" is the key the policy is attached to.
+
   statement {
     sid = "KeyAdministrationByTheAccount"
     actions = [
@@ -91,9 +95,6 @@ data "aws_iam_policy_document" "key" {
 resource "aws_kms_key" "this" {
   count = local.create_key ? 1 : 0
 
-  #checkov:skip=CKV_AWS_109:Key policies name "*" as the key itself; administration is limited to this account's root.
-  #checkov:skip=CKV_AWS_111:Key policies name "*" as the key itself; service statements are scoped by source account or encryption context.
-  #checkov:skip=CKV_AWS_356:In a key policy "*" is the key the policy is attached to.
   region                  = var.region
   description             = "${var.name} Genesys audit pipeline (${var.region})"
   enable_key_rotation     = true
