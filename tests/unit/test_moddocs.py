@@ -1,0 +1,36 @@
+"""Module READMEs' inputs/outputs tables are generated from the HCL and kept in sync."""
+
+from __future__ import annotations
+
+import shutil
+
+from genesys_audit_tools import moddocs
+
+
+def test_every_module_readme_is_current():
+    stale = [str(r) for r in moddocs.readmes() if not moddocs.update(r, check=True)]
+    assert stale == [], "run `.venv/bin/python -m genesys_audit_tools.moddocs`"
+    assert len(moddocs.readmes()) >= 9
+
+
+def test_a_changed_variable_makes_the_readme_stale(tmp_path):
+    module = tmp_path / "sqs-target"
+    shutil.copytree(moddocs.REPO / "modules" / "sqs-target", module)
+    readme = module / "README.md"
+    assert moddocs.update(readme, check=True)
+    variables = module / "variables.tf"
+    variables.write_text(variables.read_text().replace("Long polling wait", "Long-poll wait"))
+    assert not moddocs.update(readme, check=True)
+    assert moddocs.update(readme, check=False) is False  # rewrites
+    assert "| `receive_wait_time_seconds` | Long-poll wait (default 20 s, the maximum). | `number` | `20` | no |" in (
+        readme.read_text()
+    )
+    assert moddocs.update(readme, check=True)
+
+
+def test_required_inputs_come_first_and_heredocs_are_flattened():
+    variables, outputs = moddocs.read_module(moddocs.REPO / "modules" / "audit-rules")
+    table = moddocs.render(variables, outputs)
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert rows[0].endswith("| n/a | yes |")
+    assert "Catalog choices: `disabled` keys, per-key `severity` overrides" in table
