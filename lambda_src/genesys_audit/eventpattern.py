@@ -366,10 +366,10 @@ class _Object:
         if not isinstance(obj, dict):
             return self._test_absent()
         for segments, leaf in self.leaves:
-            if not leaf.test(list(_leaf_values(obj, segments))):
+            if not leaf.test(_values_at(obj, segments)):
                 return False
         for segments, child in self.children:
-            found = list(_objects(obj, segments))
+            found = _objects_at(obj, segments)
             if not found:
                 if not child._test_absent():
                     return False
@@ -414,6 +414,24 @@ def _lookup(obj: Any, segments: tuple[str, ...]) -> Iterator[Any]:
             virtual = {k[len(prefix) :]: v for k, v in item.items() if k.startswith(prefix)}
             if virtual:
                 yield from _lookup(virtual, segments[1:])
+
+
+def _values_at(obj: dict[str, Any], segments: tuple[str, ...]) -> list[Any]:
+    """Leaf values at a path of one object; the common single-key case avoids the generic walk."""
+    if len(segments) == 1 and segments[0] in obj:
+        value = obj[segments[0]]
+        return list(_flatten(value)) if isinstance(value, list) else [value]
+    return list(_leaf_values(obj, segments))
+
+
+def _objects_at(obj: dict[str, Any], segments: tuple[str, ...]) -> list[Any]:
+    """Objects (array elements flattened) at a path of one object, with the same fast path."""
+    if len(segments) == 1 and segments[0] in obj:
+        value = obj[segments[0]]
+        if isinstance(value, list):
+            return [v for v in _flatten(value) if isinstance(v, dict)]
+        return [value]
+    return list(_objects(obj, segments))
 
 
 def _leaf_values(obj: Any, segments: tuple[str, ...]) -> Iterator[Any]:
