@@ -215,3 +215,25 @@ def test_multi_region_resources_carry_their_region_and_names_do_not_collide(mult
         seen.add(key)
     buses = {r.values["name"] for r in multi_region.resources("aws_cloudwatch_event_bus")}
     assert buses == {f"aws.partner/genesys.com/cloud/{ORG}/audit-de", f"aws.partner/genesys.com/cloud/{ORG}/audit-ie"}
+
+
+def test_rules_test_cli_plans_a_directory_and_prints_a_coverage_table(capsys):
+    from genesys_audit_tools import cli
+
+    code = cli.main(
+        ["rules", "test", "--dir", str(REPO / "examples" / "complete"), "--events", str(EVENTS), "--format", "markdown"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "| `oauth-client-delete` | CRITICAL | OAuth client deleted | 2: `01_oauthclient_delete.json`, " in out
+    assert "0 rules matched nothing, 0 expectation failures" in out and "All expectations hold." in out
+
+
+def test_rules_lint_finds_no_trap_in_the_rendered_catalog(complete, capsys, tmp_path):
+    from genesys_audit_tools import cli
+
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(complete.raw))
+    code = cli.main(["rules", "lint", "--plan", str(plan_file), "--events", str(EVENTS), "--strict"])
+    assert code == 0
+    assert "19 rules linted: 0 errors, 0 warnings" in capsys.readouterr().out
