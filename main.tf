@@ -19,6 +19,7 @@ locals {
   destinations = merge(
     { for k, v in { trail = module.trail.destination } : k => v if v != null },
     { for k, v in { queue = module.queue.destination } : k => v if v != null },
+    { for k, v in { siem = module.siem.eventbridge_target } : k => v if v != null },
     var.destinations,
   )
   tags = merge({ "genesys-audit:pipeline" = var.name }, var.tags)
@@ -195,4 +196,72 @@ module "monitoring" {
   kms_key_arn             = local.key_arn
   ops_email_subscriptions = var.monitoring.ops_email_subscriptions
   tags                    = local.tags
+}
+
+# -- issue-6 paths: alert, SIEM, queue consumer, webhook ingestion ---------------------------------------
+
+module "alerting" {
+  source = "./modules/alerting"
+
+  create               = var.create && var.alerting.enabled
+  name                 = "${var.name}-alert"
+  region               = var.region
+  rules                = module.rules.alert_rules
+  email_subscriptions  = var.alerting.email_subscriptions
+  https_subscriptions  = var.alerting.https_subscriptions
+  slack_secret_arn     = var.alerting.slack_secret_arn
+  teams_secret_arn     = var.alerting.teams_secret_arn
+  pagerduty_secret_arn = var.alerting.pagerduty_secret_arn
+  secrets_kms_key_arns = var.alerting.secrets_kms_key_arns
+  skip_replays         = var.alerting.skip_replays
+  retry_policy         = var.retry_policy
+  package              = var.alerting.package
+  tags                 = local.tags
+}
+
+module "siem" {
+  source = "./modules/splunk-firehose"
+
+  create                       = var.create && var.siem.enabled
+  name                         = "${var.name}-splunk"
+  region                       = var.region
+  hec_endpoint                 = coalesce(var.siem.hec_endpoint, "https://splunk.invalid")
+  hec_endpoint_type            = var.siem.hec_endpoint_type
+  hec_token_secret_arn         = coalesce(var.siem.hec_token_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  hec_token_secret_kms_key_arn = var.siem.hec_token_secret_kms_key_arn
+  backup_bucket                = { name = var.siem.backup_bucket_name }
+  source_rule_arns             = module.rules.rule_arns
+  ops_topic_arn                = module.monitoring.ops_topic_arn
+  tags                         = local.tags
+}
+
+module "consumer" {
+  source = "./modules/queue-consumer"
+
+  create             = var.create && var.consumer.enabled && var.queue.enabled
+  name               = "${var.name}-consumer"
+  region             = var.region
+  queue_arn          = coalesce(module.queue.queue_arn, "arn:aws:sqs:${var.region}:${local.account_id}:unset")
+  queue_kms_key_arn  = coalesce(local.key_arn, "unset")
+  watched_properties = var.consumer.watched_properties
+  package            = var.consumer.package
+  tags               = local.tags
+}
+
+module "webhook" {
+  source = "./modules/webhook-ingestion"
+
+  create                     = var.create && var.webhook.enabled && var.bus_type == "custom"
+  name                       = "${var.name}-webhook"
+  region                     = var.region
+  event_bus_name             = var.bus_type == "custom" ? coalesce(local.bus_name, var.custom_bus_name) : var.custom_bus_name
+  event_source               = var.webhook_event_source
+  webhook_secret_arn         = coalesce(var.webhook.webhook_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  webhook_secret_kms_key_arn = var.webhook.webhook_secret_kms_key_arn
+  signature_header           = var.webhook.signature_header
+  throttling_rate_limit      = var.webhook.throttling_rate_limit
+  throttling_burst_limit     = var.webhook.throttling_burst_limit
+  ops_topic_arn              = module.monitoring.ops_topic_arn
+  package                    = var.webhook.package
+  tags                       = local.tags
 }

@@ -210,3 +210,66 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "alerting" {
+  description = "The alert path (modules/alerting): rules whose destinations include \"alert\" invoke the alert Lambda, which publishes to SNS and to optional Slack, Teams and PagerDuty (URLs and keys in Secrets Manager)."
+  type = object({
+    enabled              = optional(bool, false)
+    email_subscriptions  = optional(list(string), [])
+    https_subscriptions  = optional(list(string), [])
+    slack_secret_arn     = optional(string)
+    teams_secret_arn     = optional(string)
+    pagerduty_secret_arn = optional(string)
+    secrets_kms_key_arns = optional(list(string), [])
+    skip_replays         = optional(bool, false)
+    package              = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
+  })
+  default = {}
+}
+
+variable "siem" {
+  description = "The SIEM path (modules/splunk-firehose): the trail rule's events to Splunk HEC through Firehose; the HEC token stays in Secrets Manager."
+  type = object({
+    enabled                      = optional(bool, false)
+    hec_endpoint                 = optional(string)
+    hec_endpoint_type            = optional(string, "Event")
+    hec_token_secret_arn         = optional(string)
+    hec_token_secret_kms_key_arn = optional(string)
+    backup_bucket_name           = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = !var.siem.enabled || (var.siem.hec_endpoint != null && var.siem.hec_token_secret_arn != null)
+    error_message = "siem.enabled needs siem.hec_endpoint (https://...) and siem.hec_token_secret_arn (a Secrets Manager secret {\"hec_token\": ...})."
+  }
+}
+
+variable "consumer" {
+  description = "The idempotent queue consumer (modules/queue-consumer) of the detections queue."
+  type = object({
+    enabled            = optional(bool, false)
+    watched_properties = optional(list(string), ["divisionId", "scopes", "secret", "permissionPolicies"])
+    package            = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
+  })
+  default = {}
+}
+
+variable "webhook" {
+  description = "Webhook ingestion (modules/webhook-ingestion) onto the custom bus (bus_type = \"custom\"): API Gateway HTTP API + ingestion Lambda verifying an HMAC signature with a secret from Secrets Manager."
+  type = object({
+    enabled                    = optional(bool, false)
+    webhook_secret_arn         = optional(string)
+    webhook_secret_kms_key_arn = optional(string)
+    signature_header           = optional(string, "X-Hub-Signature-256")
+    throttling_rate_limit      = optional(number, 50)
+    throttling_burst_limit     = optional(number, 100)
+    package                    = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
+  })
+  default = {}
+
+  validation {
+    condition     = !var.webhook.enabled || var.webhook.webhook_secret_arn != null
+    error_message = "webhook.enabled needs webhook.webhook_secret_arn: the HMAC secret lives in Secrets Manager, never in a variable."
+  }
+}

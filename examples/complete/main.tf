@@ -53,6 +53,27 @@ module "genesys_audit" {
     ops_email_subscriptions = ["secops@example.com"]
   }
 
+  # Alerts within seconds: SNS e-mail plus Slack, Teams and PagerDuty, their URLs and routing key in
+  # Secrets Manager (the ARNs are fake; create the secrets before applying).
+  alerting = {
+    enabled              = true
+    email_subscriptions  = ["soc@example.com"]
+    slack_secret_arn     = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:genesys-audit/slack-AbCdEf"
+    teams_secret_arn     = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:genesys-audit/teams-AbCdEf"
+    pagerduty_secret_arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:genesys-audit/pagerduty-AbCdEf"
+  }
+
+  # Every audit (the trail rule) to Splunk through Firehose; the HEC token is read by Firehose from
+  # Secrets Manager at delivery time and never enters Terraform state.
+  siem = {
+    enabled              = true
+    hec_endpoint         = "https://http-inputs-example.splunkcloud.com:443"
+    hec_token_secret_arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:genesys-audit/splunk-hec-AbCdEf"
+  }
+
+  # The idempotent consumer of the detections queue.
+  consumer = { enabled = true }
+
   tags = { Environment = "example", Owner = "security" }
 }
 

@@ -169,12 +169,20 @@ def test_logs_resource_policy_is_scoped_to_the_rule_arns(complete):
 
 def test_every_target_has_retry_policy_and_dead_letter_queue(complete):
     targets = complete.resources("aws_cloudwatch_event_target")
-    assert len(targets) == 19
+    rules_targets = [t for t in targets if ".module.rules." in t.address]
+    alert_targets = [t for t in targets if ".module.alerting." in t.address]
+    # 17 catalog detections + the custom rule to the queue, the trail rule to the trail and to Splunk...
+    assert len(rules_targets) == 20
+    # ...and every detection whose catalog destinations include "alert" to the alert Lambda (targets created
+    # by modules/alerting; a severity override does not change destinations).
+    alerting = [e["key"] for e in CATALOG if "alert" in e["destinations"]]
+    assert sorted(t.index for t in alert_targets) == sorted(alerting)
+    assert len(targets) == len(rules_targets) + len(alert_targets)
     for target in targets:
         assert target.values["retry_policy"] == [{"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 185}]
         assert len(target.values["dead_letter_config"]) == 1, target.address
     # Keys are scoped per rule: "<rule>/<destination>".
-    assert {t.index for t in targets} >= {"oauth-client-delete/queue", "all-audits/trail"}
+    assert {t.index for t in rules_targets} >= {"oauth-client-delete/queue", "all-audits/trail", "all-audits/siem"}
 
 
 def test_nothing_is_on_the_default_bus(tf_plan):

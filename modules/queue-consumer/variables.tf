@@ -1,0 +1,102 @@
+variable "create" {
+  description = "Create the consumer. false creates nothing."
+  type        = bool
+  default     = true
+}
+
+variable "name" {
+  description = "Name of the consumer function; prefix of its role (with the region), log group and table."
+  type        = string
+  default     = "genesys-audit-consumer"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,40}$", var.name))
+    error_message = "name must be 1-40 letters, digits, '_' or '-'; got \"${var.name}\"."
+  }
+}
+
+variable "region" {
+  description = "AWS region (AWS provider v6 per-resource region)."
+  type        = string
+}
+
+variable "queue_arn" {
+  description = "The detections queue the function consumes (modules/sqs-target `queue_arn`)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.queue_arn))
+    error_message = "queue_arn must be an SQS queue ARN like arn:aws:sqs:eu-central-1:123456789012:genesys-audit-detections."
+  }
+}
+
+variable "queue_kms_key_arn" {
+  description = "KMS key encrypting the queue (the function needs kms:Decrypt on it)."
+  type        = string
+}
+
+variable "watched_properties" {
+  description = "propertyChanges[].property names that make a record a finding (checks EventBridge patterns cannot express); empty: every record is a finding."
+  type        = list(string)
+  default     = ["divisionId", "scopes", "secret", "permissionPolicies"]
+}
+
+variable "batch_size" {
+  description = "Messages per invocation."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 100
+    error_message = "batch_size must be 1-100."
+  }
+}
+
+variable "timeout" {
+  description = "Function timeout in seconds (the queue's visibility timeout must be at least six times this)."
+  type        = number
+  default     = 30
+}
+
+variable "memory_size" {
+  description = "Function memory in MB."
+  type        = number
+  default     = 256
+}
+
+variable "log_retention_in_days" {
+  description = "Retention of the function's log group."
+  type        = number
+  default     = 365
+}
+
+variable "idempotency_expires_after_seconds" {
+  description = "How long a processed audit id is remembered (Genesys retries for up to 4 days: default 5)."
+  type        = number
+  default     = 432000
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace of the function's EMF metrics."
+  type        = string
+  default     = "GenesysAudit"
+}
+
+variable "package" {
+  description = "Lambda packaging (see modules/lambda-package)."
+  type = object({
+    source_dir               = optional(string)
+    output_dir               = optional(string)
+    architecture             = optional(string, "x86_64")
+    powertools_layer_version = optional(number, 27)
+    powertools_layer_arn     = optional(string)
+    extra_layers             = optional(list(string), [])
+  })
+  default = {}
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,98 @@
+"""The whole regional pipeline of examples/complete: alert, SIEM and consumer paths wired by the root module."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+
+REPO = Path(__file__).resolve().parents[2]
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture(scope="module")
+def complete(tf_plan):
+    return tf_plan(REPO / "examples" / "complete")
+
+
+def _statements(policy: dict) -> list[dict]:
+    statements = policy["Statement"]
+    return statements if isinstance(statements, list) else [statements]
+
+
+def _as_list(value) -> list[str]:
+    return value if isinstance(value, list) else [value]
+
+
+@pytest.fixture(scope="module")
+def complete_as_applied():
+    """The same plan with identifiers AWS assigns at apply (KMS key ARNs...), so every policy is readable."""
+    from genesys_audit_tools import harness
+
+    return harness.plan(REPO / "examples" / "complete", as_applied=True)
+
+
+def test_every_lambda_policy_has_no_wildcard_action_and_only_our_resources(complete_as_applied):
+    policies = complete_as_applied.resources("aws_iam_role_policy")
+    assert len(policies) >= 3  # alert, consumer, firehose/events roles...
+    for policy in policies:
+        for statement in _statements(policy.json("policy")):
+            for action in _as_list(statement["Action"]):
+                assert action != "*" and not action.endswith(":*"), (policy.address, action)
+            for resource in _as_list(statement["Resource"]):
+                assert resource != "*", (policy.address, statement.get("Sid"))
+                assert ACCOUNT in resource or resource.startswith("arn:aws:s3:::"), (policy.address, resource)
+
+
+def test_consumer_reads_the_detections_queue_with_partial_batch_failures(complete):
+    (mapping,) = complete.resources("aws_lambda_event_source_mapping")
+    assert mapping.values["event_source_arn"] == f"arn:aws:sqs:eu-central-1:{ACCOUNT}:genesys-audit-detections"
+    assert mapping.values["function_response_types"] == ["ReportBatchItemFailures"]
+    consumer = complete.resource("module.genesys_audit.module.consumer.aws_lambda_function.this[0]")
+    assert consumer.values["handler"] == "consumer.handler.handler"
+    environment = consumer.values["environment"][0]["variables"]
+    assert environment["IDEMPOTENCY_TABLE"] == "genesys-audit-consumer-idempotency"
+    (table,) = [t for t in complete.resources("aws_dynamodb_table") if ".consumer." in t.address]
+    assert table.values["ttl"] == [{"attribute_name": "expiration", "enabled": True}]
+
+
+def test_alert_targets_add_rule_key_and_severity_and_permissions_are_scoped(complete):
+    targets = [t for t in complete.resources("aws_cloudwatch_event_target") if ".module.alerting." in t.address]
+    assert targets
+    for target in targets:
+        (transformer,) = target.values["input_transformer"]
+        template = transformer["input_template"]
+        assert f'"rule": "{target.index}"' in template or f'"rule":"{target.index}"' in template
+        assert "<aws.events.event>" in template
+    permissions = complete.resources("aws_lambda_permission")
+    assert {p.index for p in permissions} == {t.index for t in targets}
+    for permission in permissions:
+        assert permission.values["principal"] == "events.amazonaws.com"
+        assert permission.values["source_arn"].startswith(f"arn:aws:events:eu-central-1:{ACCOUNT}:rule/aws.partner/")
+
+
+def test_siem_gets_the_trail_rule_through_firehose_with_the_token_in_secrets_manager(complete):
+    siem = complete.resource('module.genesys_audit.module.rules.aws_cloudwatch_event_target.this["all-audits/siem"]')
+    assert siem.unknown.get("arn") is True and siem.unknown.get("role_arn") is True  # the stream and role
+    (stream,) = complete.resources("aws_kinesis_firehose_delivery_stream")
+    splunk = stream.values["splunk_configuration"][0]
+    assert "hec_token" not in splunk or splunk["hec_token"] is None
+    assert splunk["secrets_manager_configuration"][0]["secret_arn"].endswith(":secret:genesys-audit/splunk-hec-AbCdEf")
+    blocks = complete.resources("aws_s3_bucket_public_access_block")
+    assert blocks and all(
+        b.values[k]
+        for b in blocks
+        for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    )
+
+
+def test_lambda_code_hash_is_stable_between_plans(complete, tf_try_plan):
+    again = tf_try_plan(REPO / "examples" / "complete", region="eu-central-1")
+    assert again.ok, again.output
+    hashes = {f.address: f.values["source_code_hash"] for f in complete.resources("aws_lambda_function")}
+    assert hashes == {f.address: f.values["source_code_hash"] for f in again.plan.resources("aws_lambda_function")}
+    assert all(len(h) == 44 for h in hashes.values())
+    json.dumps(hashes)
