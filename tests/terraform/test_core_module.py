@@ -20,7 +20,7 @@ DETAIL_TYPE = ["v2.audits.entitytype.{id}.entityid.{id}"]
 ORG = "7c1f2a9e-3b4d-4e8f-9a10-2b3c4d5e6f70"
 SOURCE = f"aws.partner/genesys.com/cloud/{ORG}/audit-events"
 ACCOUNT = "123456789012"
-EXAMPLES = ["minimal", "complete", "multi-region"]
+EXAMPLES = ["minimal", "complete", "multi-region", "webhook-ingestion", "splunk"]
 # examples/complete's exclusions
 AUTOMATION = ["d4e5f6a7-4444-4d4d-9e9e-000000000004", "f0f0f0f0-aaaa-4aaa-8aaa-00000000a070"]
 EXCLUDED_USERS = ["9f9f9f9f-0000-4000-8000-00000000e0e0"]
@@ -245,3 +245,14 @@ def test_rules_lint_finds_no_trap_in_the_rendered_catalog(complete, capsys, tmp_
     code = cli.main(["rules", "lint", "--plan", str(plan_file), "--events", str(EVENTS), "--strict"])
     assert code == 0
     assert "19 rules linted: 0 errors, 0 warnings" in capsys.readouterr().out
+
+
+def test_webhook_example_rules_accept_the_webhook_source_on_the_custom_bus(tf_plan):
+    plan = tf_plan(REPO / "examples" / "webhook-ingestion")
+    rules = _rules(plan)
+    assert rules["oauth-client-delete"].json("event_pattern")["source"] == ["genesys.audit.webhook"]
+    assert {r.values["event_bus_name"] for r in rules.values()} == {"genesys-audit-webhook"}
+    (bus,) = plan.resources("aws_cloudwatch_event_bus")
+    assert bus.values["name"] == "genesys-audit-webhook" and bus.values.get("event_source_name") is None
+    webhook_event = json.loads((EVENTS / "36_webhook_path_oauthclient_delete.json").read_text())
+    assert eventpattern.matches(rules["oauth-client-delete"].json("event_pattern"), webhook_event)

@@ -1,0 +1,28 @@
+# The alternative ingress: a custom bus fed by a signed webhook (API Gateway HTTP API -> ingestion
+# Lambda -> PutEvents), for orgs that cannot use the partner event source. The same rule catalog
+# matches both paths because the ingestion Lambda puts the partner-source envelope.
+
+provider "aws" {
+  region = var.region
+}
+
+module "genesys_audit" {
+  source = "../.."
+
+  region               = var.region
+  data_residency       = "EU"
+  bus_type             = "custom"
+  custom_bus_name      = "genesys-audit-webhook"
+  webhook_event_source = "genesys.audit.webhook"
+
+  webhook = {
+    enabled = true
+    # The HMAC key(s) as {"current": "...", "previous": "..."}; the ARN is fake: create the secret first.
+    webhook_secret_arn     = "arn:aws:secretsmanager:${var.region}:123456789012:secret:genesys-audit/webhook-hmac-AbCdEf"
+    throttling_rate_limit  = 20
+    throttling_burst_limit = 40
+  }
+
+  queue    = { enabled = true }
+  consumer = { enabled = true }
+}
