@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,12 +193,14 @@ class Router:
             sqs = self.aws.client("sqs", queue.region)
             url = queue_url(queue.arn)
             processed = failed = 0
+            errors: set[str] = set()
             for _round in range(50):
                 batch = sqs.receive_message(
                     QueueUrl=url,
                     MaxNumberOfMessages=min(mapping.batch_size, 10),
                     AttributeNames=["All"],
                     VisibilityTimeout=0,
+                    WaitTimeSeconds=0,
                 ).get("Messages", [])
                 if not batch:
                     break
@@ -209,8 +210,8 @@ class Router:
                     failures = {f["itemIdentifier"] for f in response.get("batchItemFailures", [])}
                     if not mapping.report_batch_item_failures and failures:
                         failures = {m["MessageId"] for m in batch}
-                except Exception:
-                    log.append(f"{function.name}: batch failed: {traceback.format_exc(limit=1).strip()}")
+                except Exception as exc:  # the whole batch returns to the queue, as in Lambda
+                    errors.add(f"{type(exc).__name__}: {exc}")
                     failures = {m["MessageId"] for m in batch}
                 done = [m for m in batch if m["MessageId"] not in failures]
                 processed += len(done)
@@ -220,7 +221,10 @@ class Router:
                         QueueUrl=url,
                         Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
                     )
-            log.append(f"{function.name} consumed {processed} message(s) from {queue.name}; {failed} failed attempt(s)")
+            log.append(
+                f"{function.name} consumed {processed} message(s) from {queue.name}; {failed} failed attempt(s)"
+                + (f"; batch errors: {'; '.join(sorted(errors))}" if errors else "")
+            )
         return log
 
 
