@@ -106,41 +106,31 @@ class Expectation:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def _walk_modules(module: Mapping[str, Any] | None) -> Iterator[dict[str, Any]]:
-    if not module:
-        return
-    yield from module.get("resources", [])
-    for child in module.get("child_modules", []):
-        yield from _walk_modules(child)
+def rule_key(values: Mapping[str, Any], index: Any, address: str) -> str:
+    """A rule's key: its `genesys-audit:rule` tag, else its for_each key, else its name."""
+    tags = values.get("tags") or {}
+    return str(tags.get(TAG_KEY) or (index if isinstance(index, str) else None) or values.get("name") or address)
 
 
 def rules_from_plan(raw: Mapping[str, Any]) -> list[Rule]:
     """Every event rule with a pattern in a `terraform show -json` plan."""
+    from genesys_audit_tools.harness import Plan
+
     rules: list[Rule] = []
     unknown: list[str] = []
-    for item in _walk_modules((raw.get("planned_values") or {}).get("root_module")):
-        if item.get("mode") != "managed" or item.get("type") != "aws_cloudwatch_event_rule":
-            continue
-        values = item.get("values") or {}
+    for resource in Plan(dict(raw)).resources("aws_cloudwatch_event_rule"):
+        values = resource.values
         pattern = values.get("event_pattern")
         if pattern is None:
-            if "schedule_expression" not in values or values.get("schedule_expression") is None:
-                unknown.append(item["address"])
+            if values.get("schedule_expression") is None:
+                unknown.append(resource.address)
             continue
-        tags = values.get("tags") or {}
-        index = item.get("index")
-        key = (
-            tags.get(TAG_KEY)
-            or (index if isinstance(index, str) else None)
-            or values.get("name")
-            or item["address"]
-        )
         rules.append(
             Rule(
-                key=key,
-                address=item["address"],
+                key=rule_key(values, resource.index, resource.address),
+                address=resource.address,
                 name=values.get("name"),
-                severity=tags.get(TAG_SEVERITY),
+                severity=(values.get("tags") or {}).get(TAG_SEVERITY),
                 title=values.get("description"),
                 event_pattern=json.loads(pattern),
                 event_bus_name=values.get("event_bus_name"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from genesys_audit_tools.harness import Plan, Resource
-from genesys_audit_tools.rules import TAG_KEY, TAG_SEVERITY
+from genesys_audit_tools.rules import TAG_SEVERITY, rule_key
 from genesys_audit_tools.simulate.transformer import TargetInput
 
 
@@ -130,10 +130,9 @@ def read(plan: Plan, default_region: str = "us-east-1") -> Topology:
             continue
         tags = v.get("tags") or {}
         bus = v.get("event_bus_name") or "default"
-        index = res.index if isinstance(res.index, str) else None
         rules.append(
             Rule(
-                key=tags.get(TAG_KEY) or index or v["name"],
+                key=rule_key(v, res.index, res.address),
                 name=v["name"],
                 arn=v["arn"],
                 bus=bus,
