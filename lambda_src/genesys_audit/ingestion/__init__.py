@@ -1,0 +1,1 @@
+"""Webhook ingestion: signature check, normalisation, PutEvents batching."""

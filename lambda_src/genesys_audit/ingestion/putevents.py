@@ -1,0 +1,246 @@
+"""PutEvents batching: AWS entry sizing, first-fit-decreasing packing, retries of failed entries only.
+
+Reusable outside the HTTP handler (the backfill CLI): `put_events(client, entries, ...)`.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from genesys_audit.errors import PayloadTooLarge
+
+TIME_ENTRY_BYTES = 14
+# Per-entry codes and whole-call exceptions worth retrying; anything else fails for good.
+RETRYABLE_ENTRY_CODES = frozenset(
+    {"ThrottlingException", "InternalFailure", "InternalException", "ServiceUnavailable", "ServiceUnavailableException"}
+)
+THROTTLING_CODES = frozenset(
+    {
+        "ThrottlingException", "Throttling", "TooManyRequestsException", "RequestLimitExceeded",
+        "LimitExceededException", "ServiceUnavailable", "ServiceUnavailableException",
+        "InternalFailure", "InternalException", "InternalServerError", "RequestTimeout",
+    }
+)
+
+
+@dataclass(frozen=True)
+class PutEventsLimits:
+    """PutEvents limits: entries per call, request bytes, entry bytes (AWS defaults: 10, 256 KB, 256 KB)."""
+
+    max_entries: int = 10
+    max_request_bytes: int = 262_144
+    max_entry_bytes: int = 262_144
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded by attempts and by the caller's deadline."""
+
+    base_delay: float = 0.05
+    max_delay: float = 2.0
+    max_attempts: int = 10
+
+    def delay(self, attempt: int, rand: Callable[[], float]) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base * 2**attempt))."""
+        return rand() * min(self.max_delay, self.base_delay * float(2.0 ** min(attempt, 30)))
+
+
+@dataclass
+class FailedEntry:
+    """An entry that was not accepted: its index in the input and the last error."""
+
+    index: int
+    error_code: str
+    error_message: str = ""
+
+
+@dataclass
+class PutResult:
+    """Outcome of `put_events`: counts, calls, and the entries that still failed."""
+
+    total: int
+    event_ids: dict[int, str] = field(default_factory=dict)
+    failed: list[FailedEntry] = field(default_factory=list)
+    calls: int = 0
+    attempts: int = 0
+    retried: int = 0
+    throttled: bool = False
+
+    @property
+    def put(self) -> int:
+        """Entries accepted."""
+        return len(self.event_ids)
+
+    @property
+    def ok(self) -> bool:
+        """True only when every entry was accepted."""
+        return not self.failed and len(self.event_ids) == self.total
+
+
+def entry_size(entry: Mapping[str, Any]) -> int:
+    """Entry size as AWS computes it: UTF-8 bytes of Source, DetailType, Detail, Resources; +14 for Time."""
+    size = 0
+    for key in ("Source", "DetailType", "Detail"):
+        value = entry.get(key)
+        if value:
+            size += len(str(value).encode("utf-8"))
+    for resource in entry.get("Resources") or ():
+        size += len(str(resource).encode("utf-8"))
+    if entry.get("Time") is not None:
+        size += TIME_ENTRY_BYTES
+    return size
+
+
+def lower_bound(sizes: Sequence[int], limits: PutEventsLimits) -> int:
+    """Fewest calls any packing can achieve: max(ceil(n/entries), ceil(total/bytes))."""
+    if not sizes:
+        return 0
+    return max(math.ceil(len(sizes) / limits.max_entries), math.ceil(sum(sizes) / limits.max_request_bytes))
+
+
+def pack(sizes: Sequence[int], limits: PutEventsLimits) -> list[list[int]]:
+    """First-fit-decreasing: indexes of `sizes` grouped into batches within both limits."""
+    order = sorted(range(len(sizes)), key=lambda i: sizes[i], reverse=True)
+    bins: list[list[int]] = []
+    room: list[int] = []
+    open_bins: list[int] = []  # bins that still have an entry slot, in creation order
+    for i in order:
+        size = sizes[i]
+        if size > limits.max_request_bytes or size > limits.max_entry_bytes:
+            raise PayloadTooLarge(f"entry {i} is {size} bytes, over the {limits.max_entry_bytes}-byte limit")
+        placed = False
+        for pos, b in enumerate(open_bins):
+            if room[b] >= size:
+                bins[b].append(i)
+                room[b] -= size
+                if len(bins[b]) >= limits.max_entries:
+                    del open_bins[pos]
+                placed = True
+                break
+        if not placed:
+            bins.append([i])
+            room.append(limits.max_request_bytes - size)
+            if limits.max_entries > 1:
+                open_bins.append(len(bins) - 1)
+    return bins
+
+
+def oversized(sizes: Sequence[int], limits: PutEventsLimits) -> list[int]:
+    """Indexes of entries that cannot be sent on their own."""
+    cap = min(limits.max_entry_bytes, limits.max_request_bytes)
+    return [i for i, s in enumerate(sizes) if s > cap]
+
+
+def _error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict):
+        code = response.get("Error", {}).get("Code")
+        if isinstance(code, str):
+            return code
+    return type(exc).__name__
+
+
+def _is_transport_error(exc: Exception) -> bool:
+    # botocore's connection/timeout errors (imported lazily: this module stays import-light).
+    try:
+        from botocore.exceptions import ConnectionError as BotoConnectionError
+        from botocore.exceptions import HTTPClientError
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, BotoConnectionError | HTTPClientError)
+
+
+def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readability
+    client: Any,
+    entries: Sequence[Mapping[str, Any]],
+    *,
+    bus_name: str,
+    limits: PutEventsLimits | None = None,
+    retry: RetryPolicy | None = None,
+    deadline: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    rand: Callable[[], float] = random.random,
+) -> PutResult:
+    """Put every entry on `bus_name` in the fewest calls; retry only failed entries until `deadline`.
+
+    `deadline()` returns the seconds left (the caller subtracts its safety margin). Raises
+    PayloadTooLarge before any call when an entry exceeds the limits on its own.
+    """
+    limits = limits or PutEventsLimits()
+    retry = retry or RetryPolicy()
+    sizes = [entry_size(e) for e in entries]
+    too_big = oversized(sizes, limits)
+    if too_big:
+        raise PayloadTooLarge(
+            "entry over the PutEvents size limit",
+            details=[{"index": i, "size": sizes[i], "limit": limits.max_entry_bytes} for i in too_big],
+        )
+    result = PutResult(total=len(entries))
+    pending = list(range(len(entries)))
+    last_error: dict[int, tuple[str, str]] = {}
+    permanent: dict[int, tuple[str, str]] = {}
+    attempt = 0
+    while pending:
+        if attempt > 0:
+            result.retried += len(pending)
+            wait = retry.delay(attempt - 1, rand)
+            if deadline is not None and deadline() - wait <= 0:
+                break
+            sleep(wait)
+        result.attempts += 1
+        failed_now: list[int] = []
+        batches = pack([sizes[i] for i in pending], limits)
+        for batch in batches:
+            idx = [pending[j] for j in batch]
+            if deadline is not None and deadline() <= 0:
+                failed_now.extend(idx)
+                for i in idx:
+                    last_error.setdefault(i, ("DeadlineExceeded", "no time left for this call"))
+                continue
+            request = [{**entries[i], "EventBusName": bus_name} for i in idx]
+            result.calls += 1
+            try:
+                response = client.put_events(Entries=request)
+            except Exception as exc:
+                code = _error_code(exc)
+                if code in THROTTLING_CODES or _is_transport_error(exc):
+                    result.throttled = result.throttled or code in THROTTLING_CODES
+                    failed_now.extend(idx)
+                    for i in idx:
+                        last_error[i] = (code, str(exc))
+                    continue
+                for i in idx:
+                    permanent[i] = (code, str(exc))
+                continue
+            out = response.get("Entries") or []
+            for pos, i in enumerate(idx):
+                item = out[pos] if pos < len(out) else {"ErrorCode": "MissingResult"}
+                event_id = item.get("EventId")
+                if event_id and not item.get("ErrorCode"):
+                    result.event_ids[i] = event_id
+                    last_error.pop(i, None)
+                    continue
+                code = str(item.get("ErrorCode") or "Unknown")
+                message = str(item.get("ErrorMessage") or "")
+                if code in RETRYABLE_ENTRY_CODES or code == "MissingResult":
+                    result.throttled = result.throttled or code == "ThrottlingException"
+                    failed_now.append(i)
+                    last_error[i] = (code, message)
+                else:
+                    permanent[i] = (code, message)
+        pending = failed_now
+        attempt += 1
+        if attempt >= retry.max_attempts:
+            break
+    for i in pending:
+        code, message = last_error.get(i, ("NotAttempted", ""))
+        result.failed.append(FailedEntry(i, code, message))
+    for i, (code, message) in permanent.items():
+        result.failed.append(FailedEntry(i, code, message))
+    result.failed.sort(key=lambda f: f.index)
+    return result

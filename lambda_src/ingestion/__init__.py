@@ -1,0 +1,1 @@
+"""Webhook ingestion Lambda package (handler: `ingestion.handler.handler`)."""

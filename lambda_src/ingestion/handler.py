@@ -1,0 +1,153 @@
+"""Webhook ingestion Lambda: API Gateway HTTP API (payload v2) -> custom EventBridge bus.
+
+Thin by design: settings, the EventBridge client, Logger, Metrics and the resolver are built once at
+import; the pipeline lives in `genesys_audit.ingestion.service`. Tracer and the secret fetch (Powertools
+parameters) are imported only when needed, to keep the cold import small.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+from typing import Any
+
+import botocore.config
+import botocore.session
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from genesys_audit.errors import BadRequest, GenesysAuditError, UpstreamFailure
+from genesys_audit.ingestion.service import ingest
+from genesys_audit.ingestion.settings import IngestionSettings
+from genesys_audit.secrets import get_secret_pair
+
+SETTINGS = IngestionSettings.from_env()
+logger = Logger()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GenesysAudit")
+# botocore's client is what boto3.client returns; skipping boto3 keeps the cold import lean.
+# Our own loop retries failed entries, so botocore does not retry on top of it.
+EVENTS = botocore.session.get_session().create_client(
+    "events",
+    region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+    config=botocore.config.Config(
+        retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=5
+    ),
+)
+app = APIGatewayHttpResolver()
+
+M_RECEIVED = "EventsReceived"
+M_PUT = "EventsPut"
+M_FAILED = "PutEventsFailedEntries"  # the module's alarm watches this name
+M_RETRIED = "PutEventsRetriedEntries"
+M_REJECTED = "RequestsRejected"
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[str]:
+    return Response(status_code=status, content_type="application/json", body=json.dumps(body))
+
+
+def _secrets() -> tuple[str, ...]:
+    try:
+        return get_secret_pair(SETTINGS.secret_id, max_age=SETTINGS.secret_max_age_seconds).candidates()
+    except Exception as exc:  # Secrets Manager unreachable or secret unreadable: our failure, sender retries
+        logger.exception("cannot read the webhook secret")
+        raise UpstreamFailure("webhook secret unavailable; retry later", status_code=503) from exc
+
+
+def _raw_body(event: dict[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    if not isinstance(body, str):
+        raise BadRequest("body must be a string")
+    if event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("body is marked base64-encoded but is not valid base64") from None
+    return body.encode("utf-8", "surrogatepass")
+
+
+@app.get("/health")
+def health() -> Response[str]:
+    """Ping check."""
+    return _json(200, {"status": "ok"})
+
+
+@app.post("/events")
+def events() -> Response[str]:
+    """Verify, validate, normalise and put the posted audit records."""
+    raw_event = app.current_event.raw_event
+    headers = {str(k).lower(): str(v) for k, v in (raw_event.get("headers") or {}).items()}
+    body = _raw_body(raw_event)
+    logger.append_keys(
+        api_request_id=(raw_event.get("requestContext") or {}).get("requestId"),
+        content_length=len(body),
+        signature_header=headers.get(SETTINGS.signature_header.lower()),
+    )
+    context = app.lambda_context
+    margin = SETTINGS.safety_margin_ms
+
+    def remaining() -> float:
+        return (context.get_remaining_time_in_millis() - margin) / 1000.0
+
+    outcome = ingest(
+        body,
+        headers,
+        settings=SETTINGS,
+        secrets=_secrets,
+        client=EVENTS,
+        deadline=remaining if context is not None else None,
+    )
+    metrics.add_metric(name=M_RECEIVED, unit=MetricUnit.Count, value=outcome.received)
+    metrics.add_metric(name=M_PUT, unit=MetricUnit.Count, value=outcome.put)
+    metrics.add_metric(name=M_RETRIED, unit=MetricUnit.Count, value=outcome.retried)
+    metrics.add_metric(name=M_FAILED, unit=MetricUnit.Count, value=0)
+    logger.info(
+        "put audit records",
+        extra={"received": outcome.received, "put": outcome.put, "calls": outcome.calls, "retried": outcome.retried},
+    )
+    return _json(200, {"message": "accepted", "received": outcome.received, "put": outcome.put})
+
+
+@app.exception_handler(GenesysAuditError)  # type: ignore[untyped-decorator]
+def handle_known(exc: GenesysAuditError) -> Response[str]:
+    """Map our error types to their status codes; 401 carries no detail."""
+    if isinstance(exc, UpstreamFailure):
+        details = exc.details if isinstance(exc.details, dict) else {}
+        failed = int(details.get("failed", 0))
+        accepted = int(details.get("accepted", 0))
+        metrics.add_metric(name=M_RECEIVED, unit=MetricUnit.Count, value=failed + accepted)
+        metrics.add_metric(name=M_PUT, unit=MetricUnit.Count, value=accepted)
+        metrics.add_metric(name=M_FAILED, unit=MetricUnit.Count, value=failed)
+        metrics.add_metric(name=M_RETRIED, unit=MetricUnit.Count, value=int(details.get("retried", 0)))
+        logger.error("records not accepted", extra={"status": exc.status_code, "details": exc.details})
+    else:
+        metrics.add_metric(name=M_REJECTED, unit=MetricUnit.Count, value=1)
+        logger.warning("request rejected", extra={"status": exc.status_code, "reason": exc.message})
+    return _json(exc.status_code, exc.to_body())
+
+
+@app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+def handle_unexpected(exc: Exception) -> Response[str]:
+    """Anything else is our bug: 500 so the sender retries, details only in the log."""
+    logger.exception("unexpected error")
+    return _json(500, {"message": "internal error; retry later"})
+
+
+def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)
+
+
+if SETTINGS.tracing_enabled:  # pragma: no cover - Tracer is imported only when switched on
+    from aws_lambda_powertools import Tracer
+
+    _handler = Tracer().capture_lambda_handler(_handler)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point."""
+    return _handler(event, context)
