@@ -20,6 +20,18 @@ def queue_url(arn: str) -> str:
     return f"https://sqs.{region}.amazonaws.com/{account}/{name}"
 
 
+def secret_name(arn: str) -> str:
+    """The secret name inside a Secrets Manager ARN (`...:secret:<name>-AbCdEf`)."""
+    name = arn.split(":secret:", 1)[-1]
+    head, _, suffix = name.rpartition("-")
+    return head if head and len(suffix) == 6 else name
+
+
+def is_secret_arn(value: str) -> bool:
+    """Whether a value is a Secrets Manager secret ARN."""
+    return value.startswith("arn:") and ":secretsmanager:" in value and ":secret:" in value
+
+
 def region_of(arn: str) -> str:
     """The region part of an ARN."""
     return arn.split(":")[3]
@@ -119,14 +131,19 @@ class EmbeddedAws:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["attribute_name"]},
             )
 
-    def put_secret(self, arn: str, value: str) -> None:
-        """Create (or update) a secret under the name the plan gives it."""
-        name = self.topology.secrets.get(arn, arn)
+    def put_secret(self, arn: str, value: str) -> str:
+        """Create (or update) the secret an ARN names; return the ARN the embedded AWS gave it.
+
+        Secrets the plan creates keep their planned name; secrets given to the module as ARNs are
+        created under the name inside the ARN (without Secrets Manager's random 6-character suffix).
+        """
+        name = self.topology.secrets.get(arn) or secret_name(arn)
         client = self.client("secretsmanager", region_of(arn))
         try:
-            client.create_secret(Name=name, SecretString=value)
+            created: str = client.create_secret(Name=name, SecretString=value)["ARN"]
         except client.exceptions.ResourceExistsException:
-            client.put_secret_value(SecretId=name, SecretString=value)
+            created = client.put_secret_value(SecretId=name, SecretString=value)["ARN"]
+        return created
 
     def drain(self, url: str, region: str, *, limit: int = 10_000) -> list[dict[str, Any]]:
         """Receive and delete every message of a queue."""

@@ -17,7 +17,7 @@ from typing import Any
 from genesys_audit_tools import harness
 from genesys_audit_tools.rules import Event, load_events
 from genesys_audit_tools.simulate import topology as topo
-from genesys_audit_tools.simulate.embedded import EmbeddedAws, queue_url, region_of
+from genesys_audit_tools.simulate.embedded import EmbeddedAws, is_secret_arn, queue_url, region_of
 from genesys_audit_tools.simulate.receivers import Receiver
 from genesys_audit_tools.simulate.router import Router, Trace
 from genesys_audit_tools.simulate.runtime import LambdaRuntime
@@ -155,16 +155,17 @@ class Simulator:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_NAMESPACE": "GenesysAuditSimulation",
             "POWERTOOLS_DEV": "false",
+            # The report shows what happened; handlers' INFO logs would drown it.
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
             "PAGERDUTY_EVENTS_URL": f"{chat.base_url}/pagerduty/v2/enqueue",
             "PAGERDUTY_URL": f"{chat.base_url}/pagerduty/v2/enqueue",
         }
+        runtime = LambdaRuntime(REPO / "lambda_src", base_env)
         for function in {f.arn: f for f in topology.functions.values()}.values():
             for variable, value in function.environment.items():
-                if value in topology.secrets:
-                    secret = _secret_value(variable, chat)
-                    if secret is not None:
-                        aws.put_secret(value, secret)
-        runtime = LambdaRuntime(REPO / "lambda_src", base_env)
+                secret = _secret_value(variable, chat) if is_secret_arn(value) else None
+                if secret is not None:
+                    runtime.overrides.setdefault(function.arn, {})[variable] = aws.put_secret(value, secret)
         router = Router(aws, runtime, hec)
         ingestion = next((f for f in topology.functions.values() if f.handler.startswith("ingestion.")), None)
         partner_buses = [b for b in topology.buses if b.startswith("aws.partner/")]

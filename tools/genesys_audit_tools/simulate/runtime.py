@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import io
 import os
 import sys
 import time
@@ -59,6 +60,10 @@ class LambdaRuntime:
         self.source_dir = source_dir
         self.base_environment = dict(base_environment)
         self._modules: dict[str, ModuleType] = {}
+        # Per-function environment overrides (e.g. a secret ARN replaced by the one the embedded AWS created).
+        self.overrides: dict[str, dict[str, str]] = {}
+        # What each function printed (EMF metrics, print()), like its CloudWatch log group.
+        self.logs: dict[str, list[str]] = {}
         if str(source_dir) not in sys.path:
             sys.path.insert(0, str(source_dir))
 
@@ -70,6 +75,7 @@ class LambdaRuntime:
             "AWS_DEFAULT_REGION": function.region,
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
             **function.environment,
+            **self.overrides.get(function.arn, {}),
         }
 
     def _handler(self, function: Function) -> Any:
@@ -80,8 +86,12 @@ class LambdaRuntime:
         return getattr(self._modules[function.arn], attribute)
 
     def invoke(self, function: Function, payload: Any) -> Any:
-        """Invoke synchronously; exceptions propagate like a function error."""
+        """Invoke synchronously; exceptions propagate like a function error. Output goes to `logs`."""
         handler = self._handler(function)
         context = LambdaContext(function.name, function.arn)
-        with _environment(self.environment(function)):
-            return handler(payload, context)
+        output = io.StringIO()
+        try:
+            with _environment(self.environment(function)), contextlib.redirect_stdout(output):
+                return handler(payload, context)
+        finally:
+            self.logs.setdefault(function.name, []).extend(output.getvalue().splitlines())
