@@ -155,12 +155,11 @@ class Simulator:
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_NAMESPACE": "GenesysAuditSimulation",
             "POWERTOOLS_DEV": "false",
-            # The report shows what happened; handlers' INFO logs would drown it.
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
             "PAGERDUTY_EVENTS_URL": f"{chat.base_url}/pagerduty/v2/enqueue",
             "PAGERDUTY_URL": f"{chat.base_url}/pagerduty/v2/enqueue",
         }
-        runtime = LambdaRuntime(REPO / "lambda_src", base_env)
+        # The report shows what happened; the handlers' INFO logs would drown it.
+        runtime = LambdaRuntime(REPO / "lambda_src", base_env, {"POWERTOOLS_LOG_LEVEL": "WARNING"})
         for function in {f.arn: f for f in topology.functions.values()}.values():
             for variable, value in function.environment.items():
                 secret = _secret_value(variable, chat) if is_secret_arn(value) else None

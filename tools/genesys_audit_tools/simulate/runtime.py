@@ -56,9 +56,13 @@ def _environment(variables: Mapping[str, str]) -> Iterator[None]:
 class LambdaRuntime:
     """Imports each function's handler once (its cold start) and invokes it."""
 
-    def __init__(self, source_dir: Path, base_environment: Mapping[str, str]) -> None:
+    def __init__(
+        self, source_dir: Path, base_environment: Mapping[str, str], forced_environment: Mapping[str, str] | None = None
+    ) -> None:
         self.source_dir = source_dir
         self.base_environment = dict(base_environment)
+        # Set over what the plan gives every function (e.g. a quieter log level for the report).
+        self.forced_environment = dict(forced_environment or {})
         self._modules: dict[str, ModuleType] = {}
         # Per-function environment overrides (e.g. a secret ARN replaced by the one the embedded AWS created).
         self.overrides: dict[str, dict[str, str]] = {}
@@ -76,6 +80,7 @@ class LambdaRuntime:
             "AWS_LAMBDA_FUNCTION_NAME": function.name,
             **function.environment,
             **self.overrides.get(function.arn, {}),
+            **self.forced_environment,
         }
 
     def _handler(self, function: Function) -> Any:
