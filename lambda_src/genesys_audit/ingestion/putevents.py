@@ -70,6 +70,7 @@ class PutResult:
     attempts: int = 0
     retried: int = 0
     throttled: bool = False
+    timed_out: bool = False
 
     @property
     def put(self) -> int:
@@ -190,6 +191,7 @@ def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readabil
             result.retried += len(pending)
             wait = retry.delay(attempt - 1, rand)
             if deadline is not None and deadline() - wait <= 0:
+                result.timed_out = True
                 break
             sleep(wait)
         result.attempts += 1
@@ -198,6 +200,7 @@ def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readabil
         for batch in batches:
             idx = [pending[j] for j in batch]
             if deadline is not None and deadline() <= 0:
+                result.timed_out = True
                 failed_now.extend(idx)
                 for i in idx:
                     last_error.setdefault(i, ("DeadlineExceeded", "no time left for this call"))

@@ -116,6 +116,6 @@ def ingest(
             details={
                 "failed": len(result.failed), "accepted": result.put, "retried": result.retried, "errorCodes": codes,
             },
-            status_code=503 if result.throttled else 502,
+            status_code=503 if result.throttled or result.timed_out else 502,
         )
     return outcome
