@@ -53,7 +53,7 @@ class AuditRecord(_Model):
     serviceName: str | None = None
     level: str | None = None
     eventTime: str | None = None
-    message: dict[str, Any] | None = None
+    message: dict[str, Any] | str | None = None  # an object on audits; other topics send a string
     action: str | None = None
     entityType: str | None = None
     entity: EntityRef | None = None
