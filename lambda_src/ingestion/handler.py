@@ -129,6 +129,12 @@ def handle_known(exc: GenesysAuditError) -> Response[str]:
     return _json(exc.status_code, exc.to_body())
 
 
+@app.not_found
+def not_found(exc: Exception) -> Response[str]:
+    """Only POST /events and GET /health exist."""
+    return _json(404, {"message": "not found: use POST /events or GET /health"})
+
+
 @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
 def handle_unexpected(exc: Exception) -> Response[str]:
     """Anything else is our bug: 500 so the sender retries, details only in the log."""
