@@ -266,7 +266,7 @@ def ingestion(ingestion_env: dict[str, str], lambda_context: FakeLambdaContext) 
         import ingestion.handler as module
 
         module = importlib.reload(module)
-        wrapper = EventsClientWrapper(module.EVENTS)
+        wrapper = EventsClientWrapper(module._events_client())
         module.EVENTS = wrapper
         try:
             yield IngestionHarness(module, wrapper, sqs, queue_url, lambda_context)

@@ -1,8 +1,9 @@
 """Webhook ingestion Lambda: API Gateway HTTP API (payload v2) -> custom EventBridge bus.
 
-Thin by design: settings, the EventBridge client, Logger, Metrics and the resolver are built once at
-import; the pipeline lives in `genesys_audit.ingestion.service`. Tracer and the secret fetch (Powertools
-parameters) are imported only when needed, to keep the cold import small.
+Thin by design: settings (validated at cold start), Logger, Metrics and the resolver are built at import;
+the pipeline lives in `genesys_audit.ingestion.service`. botocore and the EventBridge client, the secret
+fetch (Powertools parameters, which imports boto3) and Tracer (only when TRACING_ENABLED) are loaded on
+first use, so the cold import stays small; the first request pays for them once per container.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ import json
 import os
 from typing import Any
 
-import botocore.config
-import botocore.session
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
@@ -27,15 +26,8 @@ from genesys_audit.secrets import get_secret_pair
 SETTINGS = IngestionSettings.from_env()
 logger = Logger()
 metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GenesysAudit")
-# botocore's client is what boto3.client returns; skipping boto3 keeps the cold import lean.
-# Our own loop retries failed entries, so botocore does not retry on top of it.
-EVENTS = botocore.session.get_session().create_client(
-    "events",
-    region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-    config=botocore.config.Config(
-        retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=5
-    ),
-)
+# Built on first use (loading the service model is most of a client's cost; the cold import stays lean).
+EVENTS: Any = None
 app = APIGatewayHttpResolver()
 
 M_RECEIVED = "EventsReceived"
@@ -47,6 +39,27 @@ M_REJECTED = "RequestsRejected"
 
 def _json(status: int, body: dict[str, Any]) -> Response[str]:
     return Response(status_code=status, content_type="application/json", body=json.dumps(body))
+
+
+def _events_client() -> Any:
+    """The EventBridge client, created once per container.
+
+    botocore's client is what boto3.client returns; skipping boto3 keeps the import lean. Our own loop
+    retries failed entries, so botocore does not retry on top of it.
+    """
+    global EVENTS  # noqa: PLW0603 - the one cached client
+    if EVENTS is None:
+        import botocore.config
+        import botocore.session
+
+        EVENTS = botocore.session.get_session().create_client(
+            "events",
+            region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
+            config=botocore.config.Config(
+                retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=5
+            ),
+        )
+    return EVENTS
 
 
 def _secrets() -> tuple[str, ...]:
@@ -97,7 +110,7 @@ def events() -> Response[str]:
         headers,
         settings=SETTINGS,
         secrets=_secrets,
-        client=EVENTS,
+        client=_events_client(),
         deadline=remaining if context is not None else None,
     )
     metrics.add_metric(name=M_RECEIVED, unit=MetricUnit.Count, value=outcome.received)

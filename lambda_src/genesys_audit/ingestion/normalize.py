@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from genesys_audit.errors import BadRequest
-from genesys_audit.models import audit_topic_name
 
 AUDIT_KEYS = ("id", "entityType", "action", "serviceName", "eventTime")
 _STR_FIELDS = ("id", "userId", "userHomeOrgId", "userDisplay", "serviceName", "level", "eventTime", "action",
@@ -135,7 +134,9 @@ def to_details(payload: Any, *, max_records: int, received_at: str | None = None
 def _topic(record: Mapping[str, Any]) -> str:
     entity = record.get("entity")
     entity_id = entity.get("id") if isinstance(entity, dict) else None
-    return audit_topic_name(record.get("entityType"), entity_id if isinstance(entity_id, str) else None)
+    entity_type = record.get("entityType")
+    # same format as genesys_audit.models.audit_topic_name, without importing pydantic on the hot path
+    return f"v2.audits.entitytype.{entity_type or ''}.entityid.{entity_id if isinstance(entity_id, str) else ''}"
 
 
 def changed_properties(record: Mapping[str, Any]) -> list[str]:
