@@ -2,8 +2,8 @@
 
 Run: `.venv/bin/python bench/bench_eventpattern.py`. Target: >= 100,000 evaluations/s on one core for
 our engine (patterns compiled once). The rules are the ones Terraform renders for examples/complete
-(read from a saved plan when given as the first argument, else from the module's catalog rendered
-here the same way); the events are realistic Genesys audits with about 30% UserPresence noise.
+(read from a saved plan when given as the first argument, else planned offline with the harness);
+the events are realistic Genesys audits with about 30% UserPresence noise.
 """
 
 from __future__ import annotations
@@ -26,37 +26,15 @@ TARGET = 100_000
 
 
 def rendered_patterns() -> list[dict]:
-    """The catalog's patterns with examples/complete's exclusions, as modules/audit-rules renders them."""
-    if len(sys.argv) > 1:
-        from genesys_audit_tools.rules import rules_from_plan
+    """The patterns Terraform renders for examples/complete: a saved plan JSON (argv[1]), or planned here."""
+    from genesys_audit_tools import harness
+    from genesys_audit_tools.rules import rules_from_plan
 
-        return [r.event_pattern for r in rules_from_plan(json.loads(Path(sys.argv[1]).read_text()))]
-    catalog = json.loads((REPO / "modules" / "audit-rules" / "catalog.json").read_text())["rules"]
-    exclusions = {
-        "clientId": {"id": [{"exists": False}, {"anything-but": ["d4e5f6a7-4444-4d4d-9e9e-000000000004"]}]},
-        "userId": [{"exists": False}, {"anything-but": ["9f9f9f9f-0000-4000-8000-00000000e0e0"]}],
-        "remoteIp": [{"exists": False}, {"anything-but": {"prefix": ["10.20."]}}],
-    }
-    patterns = []
-    for entry in catalog:
-        body: dict = {}
-        if entry["match"]["entity_types"]:
-            body["entityType"] = entry["match"]["entity_types"]
-        if entry["match"].get("actions"):
-            body["action"] = entry["match"]["actions"]
-        if entry["match"].get("properties"):
-            body["propertyChanges"] = {"property": entry["match"]["properties"]}
-        patterns.append(
-            {"source": [SOURCE], "detail-type": [DETAIL_TYPE], "detail": {"eventBody": {**body, **exclusions}}}
-        )
-    patterns.append(
-        {
-            "source": [SOURCE],
-            "detail-type": [DETAIL_TYPE],
-            "detail": {"eventBody": {"entityType": [{"exists": False}, {"anything-but": ["UserPresence"]}]}},
-        }
-    )
-    return patterns
+    if len(sys.argv) > 1:
+        raw = json.loads(Path(sys.argv[1]).read_text())
+    else:
+        raw = harness.plan(REPO / "examples" / "complete").raw
+    return [r.event_pattern for r in rules_from_plan(raw)]
 
 
 def make_events(n: int) -> list[dict]:
