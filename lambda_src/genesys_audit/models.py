@@ -10,6 +10,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from genesys_audit.audit import audit_topic_name, record_actor
+
+__all__ = [
+    "AddressableRef",
+    "AuditRecord",
+    "EntityRef",
+    "EventBridgeEvent",
+    "NotificationDetail",
+    "PropertyChange",
+    "audit_topic_name",
+    "record_actor",
+]
+
 _CONFIG = ConfigDict(extra="allow", populate_by_name=True)
 
 
@@ -109,20 +122,3 @@ class EventBridgeEvent(_Model):
         """The audit record, if present."""
         return self.detail.eventBody if self.detail is not None else None
 
-
-def audit_topic_name(entity_type: str | None, entity_id: str | None) -> str:
-    """Build the audit topic name; missing parts become empty segments."""
-    return f"v2.audits.entitytype.{entity_type or ''}.entityid.{entity_id or ''}"
-
-
-def record_actor(record: dict[str, Any]) -> str | None:
-    """Actor of a raw record dict without pydantic: `userId`, else `clientId.id`."""
-    user = record.get("userId")
-    if isinstance(user, str) and user:
-        return user
-    client = record.get("clientId")
-    if isinstance(client, dict):
-        cid = client.get("id")
-        if isinstance(cid, str) and cid:
-            return cid
-    return None

@@ -18,6 +18,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
+from genesys_audit.awsclient import make_client
 from genesys_audit.errors import BadRequest, GenesysAuditError, UpstreamFailure
 from genesys_audit.ingestion.service import ingest
 from genesys_audit.ingestion.settings import IngestionSettings
@@ -49,16 +50,7 @@ def _events_client() -> Any:
     """
     global EVENTS  # noqa: PLW0603 - the one cached client
     if EVENTS is None:
-        import botocore.config
-        import botocore.session
-
-        EVENTS = botocore.session.get_session().create_client(
-            "events",
-            region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION"),
-            config=botocore.config.Config(
-                retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=5
-            ),
-        )
+        EVENTS = make_client("events", max_attempts=1)
     return EVENTS
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from genesys_audit.audit import audit_topic_name
 from genesys_audit.errors import BadRequest
 
 AUDIT_KEYS = ("id", "entityType", "action", "serviceName", "eventTime")
@@ -135,8 +136,9 @@ def _topic(record: Mapping[str, Any]) -> str:
     entity = record.get("entity")
     entity_id = entity.get("id") if isinstance(entity, dict) else None
     entity_type = record.get("entityType")
-    # same format as genesys_audit.models.audit_topic_name, without importing pydantic on the hot path
-    return f"v2.audits.entitytype.{entity_type or ''}.entityid.{entity_id if isinstance(entity_id, str) else ''}"
+    return audit_topic_name(
+        entity_type if isinstance(entity_type, str) else None, entity_id if isinstance(entity_id, str) else None
+    )
 
 
 def changed_properties(record: Mapping[str, Any]) -> list[str]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from genesys_audit.audit import AUDIT_DETAIL_TYPE
 from genesys_audit.config import env_bool, env_int, env_opt_str, env_str
 from genesys_audit.errors import ConfigError
 from genesys_audit.ingestion.putevents import PutEventsLimits, RetryPolicy
 
 DEFAULT_SOURCE = "genesys.audit.webhook"
-DEFAULT_DETAIL_TYPE = "v2.audits.entitytype.{id}.entityid.{id}"
+DEFAULT_DETAIL_TYPE = AUDIT_DETAIL_TYPE
 DEFAULT_SIGNATURE_HEADER = "X-Hub-Signature-256"
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024  # below Lambda's 6 MB synchronous payload limit
 DEFAULT_MAX_RECORDS = 10_000

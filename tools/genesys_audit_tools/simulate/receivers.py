@@ -23,7 +23,22 @@ class Receiver:
     """A threaded HTTP server recording every POST; answers like the service it stands in for."""
 
     requests: list[Received] = field(default_factory=list)
+    # Statuses to answer, per path prefix, before answering normally again (fault injection).
+    faults: dict[str, list[int]] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def fail_next(self, prefix: str, *statuses: int) -> None:
+        """Answer the next requests under `prefix` with `statuses`, in order (429 carries `Retry-After: 0`)."""
+        with self._lock:
+            self.faults.setdefault(prefix, []).extend(statuses)
+
+    def _fault(self, path: str) -> int | None:
+        with self._lock:
+            for prefix, statuses in self.faults.items():
+                if path.startswith(prefix) and statuses:
+                    return statuses.pop(0)
+        return None
 
     def start(self) -> Receiver:
         """Listen on an ephemeral loopback port."""
@@ -38,9 +53,12 @@ class Receiver:
                 except ValueError:
                     body = raw.decode(errors="replace")
                 receiver.requests.append(Received(self.path, dict(self.headers), body))
-                reply = _reply(self.path)
+                fault = receiver._fault(self.path)
+                reply = {"error": "injected fault"} if fault else _reply(self.path)
                 payload = json.dumps(reply).encode()
-                self.send_response(202 if self.path.startswith("/pagerduty") else 200)
+                self.send_response(fault or (202 if self.path.startswith("/pagerduty") else 200))
+                if fault == 429:
+                    self.send_header("Retry-After", "0")
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()

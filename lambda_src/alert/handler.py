@@ -1,0 +1,105 @@
+"""Alert Lambda: target of the alerting EventBridge rules (input transformer adds rule, severity, title, runbook).
+
+Thin by design: settings are validated at cold start; rendering lives in `genesys_audit.alerting.message`,
+the channels in `genesys_audit.alerting.channels`. botocore, Powertools idempotency and the secret fetch are
+loaded on first use. One audit id alerts once (DynamoDB idempotency); the invocation fails, so EventBridge
+retries and then dead-letters, only when no channel took the alert.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from genesys_audit.alerting.message import Alert, AlertInputError, build_alert, parse_input
+from genesys_audit.alerting.service import NoChannelDelivered, channels_for, send_alert
+from genesys_audit.alerting.settings import AlertSettings
+from genesys_audit.audit import AuditView
+from genesys_audit.awsclient import make_client
+from genesys_audit.idempotency import Once
+from genesys_audit.secrets import get_secret_string
+
+SETTINGS = AlertSettings.from_env()
+logger = Logger()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GenesysAudit")
+SNS: Any = None
+
+M_SENT = "AlertsSent"
+M_DUPLICATE = "AlertDuplicatesSuppressed"
+M_SKIPPED = "AlertReplaysSkipped"
+M_CHANNEL_FAILED = "AlertChannelFailures"  # the alerting module's alarm watches this name
+
+
+def _sns() -> Any:
+    global SNS  # noqa: PLW0603 - the one cached client
+    if SNS is None:
+        SNS = make_client("sns")
+    return SNS
+
+
+def _read_secret(secret_id: str) -> str:
+    return get_secret_string(secret_id, max_age=SETTINGS.secret_max_age_seconds)
+
+
+CHANNELS = channels_for(SETTINGS, _sns, _read_secret)
+
+
+def _deliver(*, alert: Alert) -> dict[str, Any]:
+    deliveries = send_alert(alert, CHANNELS)
+    failed = [d for d in deliveries if not d.ok]
+    if failed:
+        metrics.add_metric(name=M_CHANNEL_FAILED, unit=MetricUnit.Count, value=len(failed))
+        logger.error("alert channels failed", extra={"failed": {d.channel: d.detail for d in failed}})
+    return {
+        "subject": alert.subject,
+        "channels": {d.channel: ("ok: " if d.ok else "failed: ") + d.detail for d in deliveries},
+    }
+
+
+ONCE = Once(_deliver, SETTINGS.idempotency, key_prefix="alert")
+
+
+def _handler(event: Any, context: Any) -> dict[str, Any]:
+    try:
+        alert_input = parse_input(event)
+    except AlertInputError:
+        logger.exception("not an audit alert input")
+        raise  # retried, then dead-lettered: nothing is dropped silently
+    view = AuditView.of(alert_input.event)
+    logger.append_keys(audit_id=view.audit_id, rule=alert_input.rule, severity=alert_input.severity)
+    if SETTINGS.skip_replays and view.replay_name:
+        metrics.add_metric(name=M_SKIPPED, unit=MetricUnit.Count, value=1)
+        logger.info("replayed event not alerted", extra={"replay_name": view.replay_name})
+        return {"status": "skipped", "reason": f"replay {view.replay_name}"}
+    if view.audit_id is None:
+        logger.warning("audit record has no id: alerting without deduplication")
+    alert = build_alert(alert_input, view)
+    try:
+        result, duplicate = ONCE(view.audit_id, context, alert=alert)
+    except NoChannelDelivered as exc:
+        metrics.add_metric(name=M_CHANNEL_FAILED, unit=MetricUnit.Count, value=len(CHANNELS))
+        logger.error("alert not delivered by any channel; failing for retry", extra={"details": exc.details})
+        raise
+    if duplicate:
+        metrics.add_metric(name=M_DUPLICATE, unit=MetricUnit.Count, value=1)
+        logger.info("audit id already alerted", extra={"subject": alert.subject})
+        return {"status": "duplicate", **result}
+    metrics.add_metric(name=M_SENT, unit=MetricUnit.Count, value=1)
+    logger.info("alert sent", extra=result)
+    return {"status": "sent", **result}
+
+
+if SETTINGS.tracing_enabled:  # pragma: no cover - Tracer is imported only when switched on
+    from aws_lambda_powertools import Tracer
+
+    _handler = Tracer().capture_lambda_handler(_handler)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Lambda entry point."""
+    return _handler(event, context)

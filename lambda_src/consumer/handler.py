@@ -1,0 +1,85 @@
+"""Queue consumer Lambda: SQS event source with partial batch failures, idempotent on the audit id.
+
+Thin by design: the checks live in `genesys_audit.consumer`. A record that fails (bad body, sink error)
+is reported as a batch item failure, so SQS redelivers it and, after the queue's maxReceiveCount, moves it
+to the dead-letter queue; the rest of the batch is deleted. A repeated audit id is acknowledged without a
+second finding.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from genesys_audit.audit import AuditView
+from genesys_audit.consumer.service import consume, load_sink, parse_message
+from genesys_audit.consumer.settings import ConsumerSettings
+from genesys_audit.idempotency import Once
+
+SETTINGS = ConsumerSettings.from_env()
+logger = Logger()
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GenesysAudit")
+processor = BatchProcessor(event_type=EventType.SQS)
+
+M_FINDINGS = "ConsumerFindings"
+M_FILTERED = "ConsumerRecordsFiltered"
+M_DUPLICATE = "ConsumerDuplicatesSkipped"
+M_FAILED = "ConsumerRecordsFailed"
+
+
+def _log_finding(item: dict[str, Any]) -> None:
+    logger.info("genesys audit finding", extra={"finding": item})
+
+
+SINK = load_sink(SETTINGS.sink, _log_finding)
+
+
+def _consume(*, view: AuditView) -> str:
+    return consume(view, SETTINGS.watched_properties, SINK)
+
+
+ONCE = Once(_consume, SETTINGS.idempotency, key_prefix="consumer")
+CONTEXT: Any = None
+
+
+def record_handler(record: SQSRecord) -> str:
+    """One message: parse, check once per audit id, hand the finding to the sink."""
+    try:
+        _event, view = parse_message(record.body)
+        outcome, duplicate = ONCE(view.audit_id, CONTEXT, view=view)
+    except Exception:
+        metrics.add_metric(name=M_FAILED, unit=MetricUnit.Count, value=1)
+        logger.exception("record failed; SQS will redeliver it", extra={"message_id": record.message_id})
+        raise
+    if duplicate:
+        metrics.add_metric(name=M_DUPLICATE, unit=MetricUnit.Count, value=1)
+        return "duplicate"
+    metrics.add_metric(name=M_FINDINGS if outcome == "finding" else M_FILTERED, unit=MetricUnit.Count, value=1)
+    return str(outcome)
+
+
+def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    global CONTEXT  # noqa: PLW0603 - the invocation's context, for the idempotency in-progress expiry
+    CONTEXT = context
+    response = process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
+    return dict(response)
+
+
+if SETTINGS.tracing_enabled:  # pragma: no cover - Tracer is imported only when switched on
+    from aws_lambda_powertools import Tracer
+
+    _handler = Tracer().capture_lambda_handler(_handler)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lambda entry point."""
+    return _handler(event, context)

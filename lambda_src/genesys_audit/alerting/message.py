@@ -1,0 +1,272 @@
+"""Turn a matched audit event into an alert people act on: subject, facts, changes, and each channel's payload.
+
+Pure functions over plain dicts; no AWS, no HTTP. The rule's input transformer sends
+`{"rule", "severity", "title", "runbook_url", "event": <aws.events.event>}`; a bare event is accepted too.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+from genesys_audit.audit import AuditView, shorten
+
+SUBJECT_MAX = 100  # SNS: <= 100 ASCII characters, no line breaks or control characters
+CHAT_CHANGES_MAX = 15
+TEXT_CHANGES_MAX = 50
+DEFAULT_SEVERITY = "HIGH"
+# PagerDuty Events v2 accepts critical, error, warning, info.
+PAGERDUTY_SEVERITY = {"CRITICAL": "critical", "HIGH": "error", "MEDIUM": "warning", "LOW": "info", "INFO": "info"}
+
+
+class AlertInputError(ValueError):
+    """The payload is neither the rule's input transformer output nor an EventBridge audit event."""
+
+
+@dataclass(frozen=True)
+class AlertInput:
+    """What the rule target sends."""
+
+    event: dict[str, Any]
+    rule: str | None = None
+    severity: str = DEFAULT_SEVERITY
+    title: str | None = None
+    runbook_url: str | None = None
+
+
+def parse_input(payload: Any) -> AlertInput:
+    """Read the input transformer's object, or a bare EventBridge event; raise AlertInputError otherwise."""
+    if not isinstance(payload, dict):
+        raise AlertInputError(f"alert input must be a JSON object, got {type(payload).__name__}")
+    wrapped = isinstance(payload.get("event"), dict)
+    event = payload["event"] if wrapped else payload
+    detail = event.get("detail")
+    if not isinstance(detail, dict) or not isinstance(detail.get("eventBody"), dict):
+        raise AlertInputError(
+            "alert input has no detail.eventBody: send the EventBridge event (<aws.events.event>) of a Genesys "
+            "audit notification, bare or as the 'event' key of the rule's input transformer"
+        )
+    if not wrapped:
+        return AlertInput(event=event)
+
+    def text(key: str) -> str | None:
+        value = payload.get(key)
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    return AlertInput(
+        event=event,
+        rule=text("rule"),
+        severity=(text("severity") or DEFAULT_SEVERITY).upper(),
+        title=text("title"),
+        runbook_url=text("runbook_url"),
+    )
+
+
+def ascii_line(text: str) -> str:
+    """One line of printable ASCII: accents folded, control characters and line breaks turned into spaces."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in folded).split())
+
+
+def subject(severity: str, view: AuditView) -> str:
+    """`CRITICAL: OAuthClient [Prod-API-Key] Delete by user [<userId>]`, at most 100 ASCII characters.
+
+    When too long the entity name is shortened first, so the severity, type, action and actor survive.
+    """
+    head = ascii_line(f"{severity}: {view.entity_type or 'UnknownEntity'} [")
+    name = ascii_line(view.entity_name or view.entity_id or "unnamed")
+    tail = ascii_line(f"] {view.action or 'Change'} by {view.actor_kind} [{view.actor_id or 'unknown'}]")
+    room = SUBJECT_MAX - len(head) - len(tail)
+    if room >= 4:
+        return head + shorten(name, room) + tail
+    return shorten(head + name + tail, SUBJECT_MAX)
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert, rendered once and sent to every channel."""
+
+    subject: str
+    severity: str
+    rule: str | None
+    title: str | None
+    runbook_url: str | None
+    view: AuditView
+    facts: tuple[tuple[str, str], ...]
+    changes: tuple[str, ...]
+
+    @property
+    def headline(self) -> str:
+        """The rule's title, or the subject when the rule sent none."""
+        return self.title or self.subject
+
+    def text(self) -> str:
+        """Plain-text body (SNS e-mail and SMS subscribers, logs)."""
+        width = max(len(label) for label, _ in self.facts)
+        lines = [self.subject, "", *(f"{label + ':':<{width + 1}} {value}" for label, value in self.facts)]
+        if self.changes:
+            lines += ["", "Property changes:"]
+            lines += [f"  - {line}" for line in self.changes[:TEXT_CHANGES_MAX]]
+            if len(self.changes) > TEXT_CHANGES_MAX:
+                lines.append(f"  ... and {len(self.changes) - TEXT_CHANGES_MAX} more")
+        if self.runbook_url:
+            lines += ["", f"Runbook: {self.runbook_url}"]
+        return "\n".join(lines) + "\n"
+
+
+def _who(view: AuditView) -> str:
+    if view.user_id:
+        who = f"user {view.user_id}" + (f" ({view.user_display})" if view.user_display else "")
+        return who + (f" via OAuth client {view.client_id}" if view.client_id else "")
+    if view.client_id:
+        return f"OAuth client {view.client_id} (no user: client credentials)"
+    return "unknown (no userId or clientId in the record)"
+
+
+def _what(view: AuditView) -> str:
+    entity = f'"{view.entity_name}"' if view.entity_name else "(no name)"
+    ident = f" id {view.entity_id}" if view.entity_id else ""
+    return f"{view.action or 'Change'} {view.entity_type or 'unknown entity'} {entity}{ident}"
+
+
+def _where(view: AuditView) -> str:
+    parts = []
+    if view.remote_ips:
+        parts.append(f"remote IP {', '.join(view.remote_ips)}")
+    if view.service_name:
+        parts.append(f"Genesys service {view.service_name}")
+    if view.region:
+        parts.append(f"AWS region {view.region}")
+    return "; ".join(parts) or "unknown"
+
+
+def build_alert(alert_input: AlertInput, view: AuditView | None = None) -> Alert:
+    """Render the alert for one matched event."""
+    view = view or AuditView.of(alert_input.event)
+    rule = alert_input.rule or "unknown rule"
+    facts = [
+        ("Rule", f"{rule} ({alert_input.title})" if alert_input.title else rule),
+        ("Who", _who(view)),
+        ("What", _what(view)),
+        ("When", view.event_time or "unknown"),
+        ("Where", _where(view)),
+        ("Genesys org", view.org_id or "unknown"),
+        ("Audit id", view.audit_id or "none"),
+    ]
+    if view.replay_name:
+        facts.append(("Replay", f"{view.replay_name} (re-sent from the EventBridge archive)"))
+    return Alert(
+        subject=subject(alert_input.severity, view),
+        severity=alert_input.severity,
+        rule=alert_input.rule,
+        title=alert_input.title,
+        runbook_url=alert_input.runbook_url,
+        view=view,
+        facts=tuple(facts),
+        changes=tuple(c.summary() for c in view.changes),
+    )
+
+
+def _chat_changes(alert: Alert) -> str:
+    shown = list(alert.changes[:CHAT_CHANGES_MAX])
+    if len(alert.changes) > CHAT_CHANGES_MAX:
+        shown.append(f"... and {len(alert.changes) - CHAT_CHANGES_MAX} more")
+    return "\n".join(shown)
+
+
+def _slack_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_payload(alert: Alert) -> dict[str, Any]:
+    """Slack incoming-webhook message with Block Kit blocks (`text` is the notification fallback)."""
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": shorten(alert.subject, 150)}},
+        {
+            "type": "section",
+            "fields": [
+                {"type": "mrkdwn", "text": shorten(f"*{label}*\n{_slack_escape(value)}", 2000)}
+                for label, value in alert.facts[:10]
+            ],
+        },
+    ]
+    if alert.changes:
+        changes = _slack_escape(_chat_changes(alert))
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": shorten(f"*Property changes*\n```{changes}```", 3000)},
+            }
+        )
+    if alert.runbook_url:
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{alert.runbook_url}|Runbook>"}]})
+    return {"text": alert.subject, "blocks": blocks}
+
+
+def teams_payload(alert: Alert) -> dict[str, Any]:
+    """Microsoft Teams workflow webhook message carrying an Adaptive Card."""
+    body: list[dict[str, Any]] = [
+        {
+            "type": "TextBlock",
+            "text": alert.subject,
+            "weight": "Bolder",
+            "size": "Medium",
+            "wrap": True,
+            "color": "Attention" if alert.severity in {"CRITICAL", "HIGH"} else "Warning",
+        },
+        {"type": "FactSet", "facts": [{"title": label, "value": value} for label, value in alert.facts]},
+    ]
+    if alert.changes:
+        body.append({"type": "TextBlock", "text": "Property changes", "weight": "Bolder", "wrap": True})
+        body.append({"type": "TextBlock", "text": _chat_changes(alert), "wrap": True, "fontType": "Monospace"})
+    card: dict[str, Any] = {
+        "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+        "type": "AdaptiveCard",
+        "version": "1.4",
+        "body": body,
+    }
+    if alert.runbook_url:
+        card["actions"] = [{"type": "Action.OpenUrl", "title": "Runbook", "url": alert.runbook_url}]
+    return {
+        "type": "message",
+        "attachments": [
+            {"contentType": "application/vnd.microsoft.card.adaptive", "contentUrl": None, "content": card}
+        ],
+    }
+
+
+def pagerduty_payload(alert: Alert, routing_key: str) -> dict[str, Any]:
+    """PagerDuty Events API v2 trigger; `dedup_key` is the audit id so Genesys/EventBridge repeats merge."""
+    view = alert.view
+    payload: dict[str, Any] = {
+        "summary": shorten(alert.subject, 1024),
+        "source": f"genesys-cloud-org-{view.org_id}" if view.org_id else "genesys-cloud",
+        "severity": PAGERDUTY_SEVERITY.get(alert.severity, "error"),
+        "custom_details": {
+            **{label: value for label, value in alert.facts},
+            "Property changes": list(alert.changes[:TEXT_CHANGES_MAX]),
+        },
+    }
+    if view.event_time:
+        payload["timestamp"] = view.event_time
+    for key, value in (("component", view.entity_type), ("group", view.service_name), ("class", view.action)):
+        if value:
+            payload[key] = value
+    message: dict[str, Any] = {"routing_key": routing_key, "event_action": "trigger", "payload": payload}
+    if view.audit_id:
+        message["dedup_key"] = view.audit_id
+    if alert.runbook_url:
+        message["links"] = [{"href": alert.runbook_url, "text": "Runbook"}]
+    return message
+
+
+def sns_attributes(alert: Alert) -> dict[str, dict[str, str]]:
+    """SNS message attributes, so subscriptions can filter (e.g. only CRITICAL to the pager e-mail)."""
+    values = {
+        "severity": alert.severity,
+        "rule": alert.rule,
+        "entityType": alert.view.entity_type,
+        "action": alert.view.action,
+    }
+    return {k: {"DataType": "String", "StringValue": v} for k, v in values.items() if v}

@@ -1,0 +1,235 @@
+"""Alert rendering without AWS: subject rules, facts, redaction, and each channel's payload shape."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from genesys_audit.alerting.message import (
+    SUBJECT_MAX,
+    AlertInput,
+    AlertInputError,
+    build_alert,
+    pagerduty_payload,
+    parse_input,
+    slack_payload,
+    sns_attributes,
+    subject,
+    teams_payload,
+)
+from genesys_audit.audit import AuditView
+
+EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
+
+
+def event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+def wrapped(evt: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "rule": "oauth-client-delete",
+        "severity": "CRITICAL",
+        "title": "OAuth client deleted",
+        "runbook_url": "https://runbooks.example.com/genesys#oauth-client-delete",
+        "event": evt,
+        **extra,
+    }
+
+
+def test_subject_of_the_oauth_client_delete_fits_sns_and_keeps_actor_and_action() -> None:
+    alert = build_alert(parse_input(wrapped(event("01_oauthclient_delete.json"))))
+    assert alert.subject == (
+        "CRITICAL: OAuthClient [Legacy Reporting Cl...] Delete by user [a1b2c3d4-1111-4a4a-8b8b-000000000001]"
+    )
+    assert len(alert.subject) == SUBJECT_MAX
+
+
+def test_subject_names_the_client_when_no_user_acted() -> None:
+    alert = build_alert(parse_input(wrapped(event("37_user_division_move_automation.json"), severity="medium")))
+    # no entity name: the entity id stands in, shortened so the actor survives
+    assert alert.subject == (
+        "MEDIUM: User [b2c3d4e5-2222-4b4b-9c9c-00...] Update by client [f0f0f0f0-aaaa-4aaa-8aaa-00000000a070]"
+    )
+    assert dict(alert.facts)["Who"] == "OAuth client f0f0f0f0-aaaa-4aaa-8aaa-00000000a070 (no user: client credentials)"
+
+
+def test_minimal_record_renders_without_fields() -> None:
+    alert = build_alert(parse_input(event("34_role_member_add_minimal.json")))
+    assert alert.severity == "HIGH" and alert.rule is None
+    assert alert.subject.startswith("HIGH: Role [") and alert.subject.endswith("MemberAdd by unknown [unknown]")
+    assert dict(alert.facts)["Rule"] == "unknown rule"
+
+
+@given(
+    severity=st.sampled_from(["CRITICAL", "HIGH", "low"]),
+    name=st.text(max_size=300),
+    entity_type=st.text(max_size=80),
+    action=st.text(max_size=80),
+    user=st.text(max_size=200),
+)
+def test_subject_is_always_one_line_of_at_most_100_ascii_characters(
+    severity: str, name: str, entity_type: str, action: str, user: str
+) -> None:
+    record = {"entityType": entity_type, "action": action, "userId": user, "entity": {"name": name}}
+    text = subject(severity, AuditView.of({"detail": {"eventBody": record}}))
+    assert 0 < len(text) <= SUBJECT_MAX
+    assert text.isascii() and text.isprintable() and "\n" not in text
+
+
+def test_accents_and_line_breaks_are_folded_for_sns() -> None:
+    view = AuditView.of(
+        {
+            "detail": {
+                "eventBody": {
+                    "entityType": "Queue",
+                    "action": "Update",
+                    "userId": "u",
+                    "entity": {"name": "Équipe\nNuit  Zürich"},
+                }
+            }
+        }
+    )
+    assert subject("HIGH", view) == "HIGH: Queue [Equipe Nuit Zurich] Update by user [u]"
+
+
+def test_body_has_who_what_when_where_org_changes_and_runbook() -> None:
+    evt = event("01_oauthclient_delete.json")
+    body = evt["detail"]["eventBody"]
+    body["remoteIp"] = ["198.51.100.7", "2001:db8::7"]
+    text = build_alert(parse_input(wrapped(evt))).text()
+    for expected in (
+        "Rule:",
+        "oauth-client-delete (OAuth client deleted)",
+        f"user {body['userId']}",
+        'Delete OAuthClient "Legacy Reporting Client"',
+        body["eventTime"],
+        f"remote IP {', '.join(body['remoteIp'])}",
+        f"AWS region {evt['region']}",
+        "Genesys org: 7c1f2a9e-3b4d-4e8f-9a10-2b3c4d5e6f70",
+        f"Audit id:    {body['id']}",
+        "Property changes:",
+        "  - scopes: ",
+        "Runbook: https://runbooks.example.com/genesys#oauth-client-delete",
+    ):
+        assert expected in text, expected
+
+
+def test_secret_values_are_never_rendered() -> None:
+    evt = event("02_oauthclient_update_secret.json")
+    evt["detail"]["eventBody"]["propertyChanges"] = [
+        {"property": "secret", "oldValues": ["old-SECRET-value"], "newValues": ["new-SECRET-value"]},
+        {"property": "clientToken", "newValues": ["tok-SECRET"]},
+        {"property": "name", "oldValues": ["a"], "newValues": ["b"]},
+    ]
+    alert = build_alert(parse_input(wrapped(evt)))
+    assert alert.changes == (
+        "secret: changed (value redacted)",
+        "clientToken: changed (value redacted)",
+        "name: a -> b",
+    )
+    rendered = json.dumps([alert.text(), slack_payload(alert), teams_payload(alert), pagerduty_payload(alert, "k")])
+    assert "SECRET" not in rendered
+
+
+def test_missing_old_and_new_values_say_so() -> None:
+    alert = build_alert(parse_input(event("03_recording_delete.json")))
+    view = AuditView.of(
+        {"detail": {"eventBody": {"propertyChanges": [{"property": "x"}, {"property": "y", "newValues": [1, 2]}]}}}
+    )
+    assert [c.summary() for c in view.changes] == ["x: changed (values not sent)", "y: (not sent) -> [1, 2]"]
+    assert alert.changes == ()
+
+
+def test_bare_event_and_bad_inputs() -> None:
+    bare = parse_input(event("01_oauthclient_delete.json"))
+    assert (bare.rule, bare.severity, bare.title, bare.runbook_url) == (None, "HIGH", None, None)
+    with pytest.raises(AlertInputError, match="must be a JSON object"):
+        parse_input(["not", "an", "object"])
+    with pytest.raises(AlertInputError, match=r"no detail\.eventBody"):
+        parse_input({"rule": "x", "event": {"detail": "nope"}})
+    with pytest.raises(AlertInputError, match=r"no detail\.eventBody"):
+        parse_input({"detail-type": "Scheduled Event", "detail": {}})
+
+
+def test_slack_payload_is_block_kit_with_escaped_text() -> None:
+    evt = event("24_webhook_create.json")
+    evt["detail"]["eventBody"]["entity"]["name"] = "<!channel> & exfil"
+    payload = slack_payload(build_alert(parse_input(wrapped(evt, severity="HIGH"))))
+    assert payload["text"].startswith("HIGH: Webhook [<!channel> & exfil] Create by user [")
+    header, fields, *rest = payload["blocks"]
+    assert header["type"] == "header" and header["text"]["type"] == "plain_text"
+    assert fields["type"] == "section" and len(fields["fields"]) <= 10
+    what = next(f["text"] for f in fields["fields"] if f["text"].startswith("*What*"))
+    assert "&lt;!channel&gt; &amp; exfil" in what and "<!channel>" not in what
+    assert rest[-1] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "<https://runbooks.example.com/genesys#oauth-client-delete|Runbook>"}],
+    }
+
+
+def test_teams_payload_is_an_adaptive_card_message() -> None:
+    alert = build_alert(parse_input(wrapped(event("01_oauthclient_delete.json"))))
+    payload = teams_payload(alert)
+    [attachment] = payload["attachments"]
+    assert payload["type"] == "message"
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert (card["type"], card["version"]) == ("AdaptiveCard", "1.4")
+    assert card["body"][0]["text"] == alert.subject and card["body"][0]["color"] == "Attention"
+    assert {f["title"] for f in card["body"][1]["facts"]} >= {"Who", "What", "When", "Where", "Genesys org"}
+    assert card["actions"] == [
+        {
+            "type": "Action.OpenUrl",
+            "title": "Runbook",
+            "url": "https://runbooks.example.com/genesys#oauth-client-delete",
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("severity", "expected"),
+    [("CRITICAL", "critical"), ("HIGH", "error"), ("MEDIUM", "warning"), ("LOW", "info"), ("SOMETHING", "error")],
+)
+def test_pagerduty_event_dedups_on_the_audit_id(severity: str, expected: str) -> None:
+    evt = event("01_oauthclient_delete.json")
+    alert = build_alert(parse_input(wrapped(evt, severity=severity)))
+    message = pagerduty_payload(alert, "routing-key-123")
+    body = evt["detail"]["eventBody"]
+    assert message["routing_key"] == "routing-key-123" and message["event_action"] == "trigger"
+    assert message["dedup_key"] == body["id"]
+    payload = message["payload"]
+    assert payload["severity"] == expected and payload["summary"] == alert.subject
+    assert payload["source"] == "genesys-cloud-org-7c1f2a9e-3b4d-4e8f-9a10-2b3c4d5e6f70"
+    assert (payload["component"], payload["class"], payload["timestamp"]) == (
+        "OAuthClient",
+        "Delete",
+        body["eventTime"],
+    )
+    assert message["links"][0]["href"].endswith("#oauth-client-delete")
+
+
+def test_sns_attributes_skip_empty_values() -> None:
+    alert = build_alert(AlertInput(event={"detail": {"eventBody": {"entityType": "Role"}}}, severity="HIGH"))
+    assert sns_attributes(alert) == {
+        "severity": {"DataType": "String", "StringValue": "HIGH"},
+        "entityType": {"DataType": "String", "StringValue": "Role"},
+    }
+
+
+def test_audit_view_reads_partner_webhook_and_bare_shapes() -> None:
+    partner = AuditView.of(event("01_oauthclient_delete.json"))
+    assert partner.org_id == "7c1f2a9e-3b4d-4e8f-9a10-2b3c4d5e6f70" and partner.region
+    webhook = AuditView.of(event("36_webhook_path_oauthclient_delete.json"))
+    assert webhook.source == "genesys.audit.webhook"
+    body = event("01_oauthclient_delete.json")["detail"]["eventBody"]
+    assert AuditView.of(body).audit_id == body["id"] == AuditView.of({"eventBody": body}).audit_id
+    garbage = AuditView.of("not a dict")
+    assert (garbage.audit_id, garbage.actor_kind, garbage.changes, garbage.remote_ips) == (None, "unknown", (), ())
+    odd = AuditView.of({"detail": {"eventBody": {"id": 7, "remoteIp": "1.2.3.4", "propertyChanges": [None, {"x": 1}]}}})
+    assert (odd.audit_id, odd.remote_ips, odd.changes) == (None, (), ())
