@@ -1,0 +1,250 @@
+"""Alert handler end to end in moto (SNS -> SQS tap, DynamoDB idempotency, Secrets Manager) with real HTTP
+receivers on 127.0.0.1 standing in for Slack, Teams and PagerDuty."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from genesys_audit_tools.simulate.receivers import Receiver
+
+EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
+TABLE = "genesys-audit-alert-idempotency"
+SUBJECT_01 = "CRITICAL: OAuthClient [Legacy Reporting Cl...] Delete by user [a1b2c3d4-1111-4a4a-8b8b-000000000001]"
+
+
+def event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
+
+
+def alert_input(evt: dict[str, Any], rule: str = "oauth-client-delete", severity: str = "CRITICAL") -> dict[str, Any]:
+    return {
+        "rule": rule,
+        "severity": severity,
+        "title": "OAuth client deleted",
+        "runbook_url": "https://runbooks.example.com/genesys#" + rule,
+        "event": evt,
+    }
+
+
+@dataclass
+class AlertHarness:
+    module: Any
+    receiver: Receiver
+    sqs: Any
+    tap_url: str
+    dynamodb: Any
+    context: Any
+
+    def invoke(self, payload: Any) -> dict[str, Any]:
+        return self.module.handler(payload, self.context)  # type: ignore[no-any-return]
+
+    def published(self) -> list[dict[str, Any]]:
+        """SNS notifications that reached the topic's SQS tap (Subject, Message, MessageAttributes)."""
+        out = []
+        while msgs := self.sqs.receive_message(QueueUrl=self.tap_url, MaxNumberOfMessages=10).get("Messages", []):
+            for msg in msgs:
+                out.append(json.loads(msg["Body"]))
+                self.sqs.delete_message(QueueUrl=self.tap_url, ReceiptHandle=msg["ReceiptHandle"])
+        return out
+
+    def chat(self) -> dict[str, list[Any]]:
+        return {name: [r.body for r in self.receiver.on(f"/{name}")] for name in ("slack", "teams", "pagerduty")}
+
+
+def _start(monkeypatch: pytest.MonkeyPatch, context: Any, receiver: Receiver, **env: str) -> AlertHarness:
+    import boto3
+
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="genesys-audit-alert")["TopicArn"]
+    tap_url = sqs.create_queue(QueueName="alert-tap")["QueueUrl"]
+    tap_arn = sqs.get_queue_attributes(QueueUrl=tap_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=tap_arn)
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    secrets = boto3.client("secretsmanager")
+    base = receiver.base_url
+    values = {
+        "SLACK_SECRET_ARN": {"url": f"{base}/slack/services/T000/B000/XXXX"},
+        "TEAMS_SECRET_ARN": {"url": f"{base}/teams/workflows/abc"},
+        "PAGERDUTY_SECRET_ARN": {"routing_key": "R0UT1NGKEY", "url": f"{base}/pagerduty/v2/enqueue"},
+    }
+    for name, value in values.items():
+        arn = secrets.create_secret(Name=name.lower(), SecretString=json.dumps(value))["ARN"]
+        monkeypatch.setenv(name, arn)
+    monkeypatch.setenv("ALERT_TOPIC_ARN", topic)
+    monkeypatch.setenv("IDEMPOTENCY_TABLE", TABLE)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    from genesys_audit.secrets import clear_cache
+
+    clear_cache()
+    import alert.handler as module
+
+    return AlertHarness(importlib.reload(module), receiver, sqs, tap_url, dynamodb, context)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    server = Receiver().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def harness(
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, lambda_context: Any, receiver: Receiver
+) -> Iterator[AlertHarness]:
+    from moto import mock_aws
+
+    with mock_aws():
+        yield _start(monkeypatch, lambda_context, receiver)
+
+
+def test_alert_reaches_sns_slack_teams_and_pagerduty(harness: AlertHarness) -> None:
+    evt = event("01_oauthclient_delete.json")
+    result = harness.invoke(alert_input(evt))
+    assert result["status"] == "sent" and result["subject"] == SUBJECT_01
+    assert set(result["channels"]) == {"sns", "slack", "teams", "pagerduty"}
+    assert all(v.startswith("ok: ") for v in result["channels"].values()), result
+    [note] = harness.published()
+    assert note["Subject"] == SUBJECT_01
+    assert note["Message"].startswith(SUBJECT_01 + "\n\nRule:") and "Runbook: https://runbooks" in note["Message"]
+    assert note["MessageAttributes"]["severity"] == {"Type": "String", "Value": "CRITICAL"}
+    chat = harness.chat()
+    assert [m["text"] for m in chat["slack"]] == [SUBJECT_01]
+    assert chat["teams"][0]["attachments"][0]["content"]["body"][0]["text"] == SUBJECT_01
+    [page] = chat["pagerduty"]
+    assert (page["routing_key"], page["dedup_key"], page["payload"]["severity"]) == (
+        "R0UT1NGKEY",
+        evt["detail"]["eventBody"]["id"],
+        "critical",
+    )
+
+
+def test_duplicate_deliveries_alert_once(harness: AlertHarness) -> None:
+    evt = event("01_oauthclient_delete.json")
+    again = copy.deepcopy(evt)
+    again["id"] = "another-eventbridge-id"  # an EventBridge or Genesys retry: same audit id, new envelope
+    first, second, third = (harness.invoke(alert_input(e)) for e in (evt, again, evt))
+    assert [first["status"], second["status"], third["status"]] == ["sent", "duplicate", "duplicate"]
+    assert second["channels"] == first["channels"]
+    assert len(harness.published()) == 1
+    assert {k: len(v) for k, v in harness.chat().items()} == {"slack": 1, "teams": 1, "pagerduty": 1}
+    [item] = harness.dynamodb.scan(TableName=TABLE)["Items"]
+    assert item["status"]["S"] == "COMPLETED" and item["id"]["S"].startswith("alert#")
+    assert int(item["expiration"]["N"]) > 4 * 24 * 3600  # remembered beyond Genesys's 4 days of retries
+
+
+def test_a_failing_channel_does_not_stop_the_others(harness: AlertHarness, capsys: pytest.CaptureFixture[str]) -> None:
+    harness.receiver.fail_next("/slack", 500, 500)  # both attempts fail
+    harness.receiver.fail_next("/teams", 429)  # throttled once, then accepted on the retry
+    result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+    assert result["status"] == "sent"
+    assert result["channels"]["slack"] == "failed: failed after 2 attempts: HTTP 500"
+    assert result["channels"]["teams"].startswith("ok: ")
+    assert len(harness.receiver.on("/teams")) == 2 and len(harness.published()) == 1
+    metrics = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(m.get("AlertChannelFailures") == [1.0] or m.get("AlertChannelFailures") == 1.0 for m in metrics)
+
+
+def test_when_no_channel_works_the_invocation_fails_and_a_retry_alerts(
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, lambda_context: Any, receiver: Receiver
+) -> None:
+    from moto import mock_aws
+
+    from genesys_audit.alerting.service import NoChannelDelivered
+
+    with mock_aws():
+        harness = _start(
+            monkeypatch, lambda_context, receiver, ALERT_TOPIC_ARN="arn:aws:sns:eu-central-1:123456789012:missing-topic"
+        )
+        for path in ("/slack", "/teams", "/pagerduty"):
+            receiver.fail_next(path, 503, 503)
+        payload = alert_input(event("01_oauthclient_delete.json"))
+        with pytest.raises(NoChannelDelivered) as failure:
+            harness.invoke(payload)
+        assert set(failure.value.details) == {"sns", "slack", "teams", "pagerduty"}
+        assert harness.dynamodb.scan(TableName=TABLE)["Items"] == []  # nothing remembered: the retry runs
+        result = harness.invoke(payload)  # EventBridge's retry: chat channels are back
+        assert result["status"] == "sent"
+        assert result["channels"]["sns"].startswith("failed: SNS publish failed")
+        assert {k: len(v) for k, v in harness.chat().items()} == {"slack": 3, "teams": 3, "pagerduty": 3}
+
+
+def test_replays_are_skipped_when_asked(
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, lambda_context: Any, receiver: Receiver
+) -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        harness = _start(monkeypatch, lambda_context, receiver, ALERT_SKIP_REPLAYS="true")
+        evt = event("01_oauthclient_delete.json") | {"replay-name": "trail-replay-2026-11-24"}
+        assert harness.invoke(alert_input(evt)) == {"status": "skipped", "reason": "replay trail-replay-2026-11-24"}
+        assert harness.published() == [] and harness.receiver.requests == []
+        assert harness.invoke(alert_input(event("01_oauthclient_delete.json")))["status"] == "sent"
+
+
+def test_replays_alert_by_default_and_say_so(harness: AlertHarness) -> None:
+    evt = event("02_oauthclient_update_secret.json") | {"replay-name": "r-1"}
+    assert harness.invoke(evt)["status"] == "sent"  # a bare event works too
+    [note] = harness.published()
+    assert "Replay:" in note["Message"] and "r-1 (re-sent from the EventBridge archive)" in note["Message"]
+    assert note["Subject"].startswith("HIGH: OAuthClient [Billing Sync Integration] Update by user [")
+
+
+def test_bad_input_fails_the_invocation(harness: AlertHarness) -> None:
+    from genesys_audit.alerting.message import AlertInputError
+
+    with pytest.raises(AlertInputError, match="no detail"):
+        harness.invoke({"rule": "x", "severity": "HIGH", "event": {"detail-type": "Scheduled Event"}})
+    assert harness.published() == [] and harness.receiver.requests == []
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ALERT_TOPIC_ARN": ""}, "ALERT_TOPIC_ARN is required"),
+        ({"ALERT_TOPIC_ARN": "alerts"}, "ALERT_TOPIC_ARN must be an SNS topic ARN"),
+        ({"IDEMPOTENCY_TABLE": ""}, "IDEMPOTENCY_TABLE is required"),
+        ({"ALERT_SKIP_REPLAYS": "maybe"}, "ALERT_SKIP_REPLAYS must be true or false"),
+        ({"PAGERDUTY_EVENTS_URL": "http://events.pagerduty.com/v2/enqueue"}, "must be an https:// URL"),
+    ],
+)
+def test_configuration_errors_name_the_variable(env: dict[str, str], message: str) -> None:
+    from genesys_audit.alerting.settings import AlertSettings
+    from genesys_audit.errors import ConfigError
+
+    good = {"ALERT_TOPIC_ARN": "arn:aws:sns:eu-central-1:123456789012:t", "IDEMPOTENCY_TABLE": "t"}
+    assert AlertSettings.from_env(good).idempotency.table == "t"
+    with pytest.raises(ConfigError, match=message):
+        AlertSettings.from_env(good | env)
+
+
+def test_webhook_secrets_must_be_https(harness: AlertHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    from genesys_audit.secrets import clear_cache
+
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId="slack_secret_arn", SecretString=json.dumps({"url": "http://hooks.slack.com/services/x"})
+    )
+    clear_cache()
+    result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+    assert (
+        result["channels"]["slack"]
+        == "failed: Slack webhook URL must be an https:// URL; check the secret's 'url' value"
+    )
+    assert harness.receiver.on("/slack") == []
