@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck fmt-check fmt pytest checkov clean
+.PHONY: install demo test lint typecheck fmt-check fmt pytest checkov clean
 
 install: $(STAMP)
 
@@ -14,6 +14,12 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==26.3
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+# The README's first command: plan examples/complete offline, build it in an embedded AWS (moto), replay
+# the fixture corpus through the real Lambda handlers, print the report (Markdown copy for a PR comment).
+demo: $(STAMP)
+	@mkdir -p build
+	$(BIN)/genesys-audit simulate --dir examples/complete --events tests/fixtures/events --markdown build/simulation.md
 
 test: lint typecheck fmt-check checkov pytest
 

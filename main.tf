@@ -244,6 +244,7 @@ module "consumer" {
   queue_arn          = coalesce(module.queue.queue_arn, "arn:aws:sqs:${var.region}:${local.account_id}:unset")
   queue_kms_key_arn  = coalesce(local.key_arn, "unset")
   watched_properties = var.consumer.watched_properties
+  finding_sink       = var.consumer.finding_sink
   package            = var.consumer.package
   tags               = local.tags
 }

@@ -250,6 +250,7 @@ variable "consumer" {
   type = object({
     enabled            = optional(bool, false)
     watched_properties = optional(list(string), ["divisionId", "scopes", "secret", "permissionPolicies"])
+    finding_sink       = optional(string, "log")
     package            = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}

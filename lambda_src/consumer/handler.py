@@ -27,7 +27,8 @@ metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "G
 processor = BatchProcessor(event_type=EventType.SQS)
 
 M_FINDINGS = "ConsumerFindings"
-M_FILTERED = "ConsumerRecordsFiltered"
+M_WATCHED = "ConsumerWatchedChanges"
+M_NO_OP = "ConsumerNoOpRecordsDropped"
 M_DUPLICATE = "ConsumerDuplicatesSkipped"
 M_FAILED = "ConsumerRecordsFailed"
 
@@ -59,7 +60,12 @@ def record_handler(record: SQSRecord) -> str:
     if duplicate:
         metrics.add_metric(name=M_DUPLICATE, unit=MetricUnit.Count, value=1)
         return "duplicate"
-    metrics.add_metric(name=M_FINDINGS if outcome == "finding" else M_FILTERED, unit=MetricUnit.Count, value=1)
+    if outcome == "no-op":
+        metrics.add_metric(name=M_NO_OP, unit=MetricUnit.Count, value=1)
+    else:
+        metrics.add_metric(name=M_FINDINGS, unit=MetricUnit.Count, value=1)
+        if outcome == "watched":
+            metrics.add_metric(name=M_WATCHED, unit=MetricUnit.Count, value=1)
     return str(outcome)
 
 

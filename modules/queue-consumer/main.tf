@@ -168,6 +168,7 @@ resource "aws_lambda_function" "this" {
       IDEMPOTENCY_TABLE                 = local.table_name
       IDEMPOTENCY_EXPIRES_AFTER_SECONDS = tostring(var.idempotency_expires_after_seconds)
       WATCHED_PROPERTIES                = join(",", var.watched_properties)
+      FINDING_SINK                      = var.finding_sink
       POWERTOOLS_SERVICE_NAME           = "consumer"
       POWERTOOLS_METRICS_NAMESPACE      = var.metrics_namespace
     }

@@ -36,9 +36,20 @@ variable "queue_kms_key_arn" {
 }
 
 variable "watched_properties" {
-  description = "propertyChanges[].property names that make a record a finding (checks EventBridge patterns cannot express); empty: every record is a finding."
+  description = "propertyChanges[].property names flagged in each finding's watchedChanges when they really changed (old != new, which EventBridge patterns cannot compare), so the SIEM can rank them. Never hides a finding; records whose every change is a no-op are dropped."
   type        = list(string)
   default     = ["divisionId", "scopes", "secret", "permissionPolicies"]
+}
+
+variable "finding_sink" {
+  description = "Where findings go: \"log\" (one JSON line per finding in the function's log group, for a subscription filter to the SIEM) or \"package.module:function\" shipped in a layer (called with the finding dict)."
+  type        = string
+  default     = "log"
+
+  validation {
+    condition     = can(regex("^(log|[A-Za-z_][A-Za-z0-9_.]*:[A-Za-z_][A-Za-z0-9_]*)$", var.finding_sink))
+    error_message = "finding_sink must be \"log\" or \"package.module:function\" (a callable in the package or a layer)."
+  }
 }
 
 variable "batch_size" {

@@ -1,9 +1,8 @@
 """End to end: the examples planned as applied, built in moto, and the fixture corpus replayed.
 
-Covered here: routing by the rendered rules, the trail, Splunk HEC, the webhook path through the
-real ingestion Lambda, and a catalog rule broken on purpose. The alert and consumer handlers are not
-in the tree yet; their assertions (alert subjects, chat/paging deliveries, consumer counts, empty
-DLQs) come with them.
+Covered here: routing by the rendered rules, the trail, Splunk HEC, the alert Lambda (subjects, SNS,
+Slack/Teams/PagerDuty on loopback receivers), the queue consumer, empty dead-letter queues, duplicate
+deliveries, the webhook path through the real ingestion Lambda, and a catalog rule broken on purpose.
 """
 
 from __future__ import annotations
@@ -22,6 +21,11 @@ pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "tests" / "fixtures" / "events"
 EXPECTATIONS = json.loads((EVENTS / "expectations.json").read_text())["events"]
+CATALOG = json.loads((REPO / "modules" / "audit-rules" / "catalog.json").read_text())["rules"]
+# examples/complete: catalog destinations, plus its custom rule flow-publish (queue only).
+ALERTING = {e["key"] for e in CATALOG if "alert" in e["destinations"]}
+QUEUED = {e["key"] for e in CATALOG if "queue" in e["destinations"]} | {"flow-publish"}
+WATCHED = {"divisionId", "scopes", "secret", "permissionPolicies"}  # modules/queue-consumer default
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +50,73 @@ def test_trail_and_splunk_receive_every_audit_but_noise(simulation):
     assert simulation.log_events["/aws/events/genesys-audit"] == trail
     assert len(simulation.hec_records) == trail
     assert {r["sourcetype"] for r in simulation.hec_records} == {"genesys:cloud:audit"}
+
+
+def _body(name: str) -> dict:
+    return json.loads((EVENTS / name).read_text())["detail"]["eventBody"]
+
+
+def test_every_delivery_succeeded_and_every_dead_letter_queue_is_empty(simulation):
+    assert {d.outcome for t in simulation.traces for d in t.deliveries} == {"delivered"}
+    assert simulation.dead_letters and all(msgs == [] for msgs in simulation.dead_letters.values())
+
+
+def test_one_alert_per_alerting_event_with_its_subject_on_every_channel(simulation):
+    alerting = sorted(name for name, spec in EXPECTATIONS.items() if ALERTING & set(spec["match"]))
+    assert len(alerting) == 22
+    subjects = [a.subject for a in simulation.alerts]
+    assert len(subjects) == len(alerting)
+    assert all(len(s) <= 100 and s.isascii() for s in subjects)
+    assert "CRITICAL: OAuthClient [Legacy Reporting Cl...] Delete by user [a1b2c3d4-1111-4a4a-8b8b-000000000001]" in (
+        subjects
+    )
+    assert "HIGH: Webhook [exfil] Create by user [a1b2c3d4-1111-4a4a-8b8b-000000000001]" in subjects
+    assert "CRITICAL: IdentityProvider [Okta] Update by user [a1b2c3d4-1111-4a4a-8b8b-000000000001]" in subjects
+    assert not any("WFM Export Integration" in s for s in subjects)  # our automation's client is excluded
+    assert simulation.chat == {"slack": len(alerting), "teams": len(alerting), "pagerduty": len(alerting)}
+    pages = [body for channel, body in simulation.chat_messages if channel == "pagerduty"]
+    assert sorted(p["dedup_key"] for p in pages) == sorted(_body(name)["id"] for name in alerting)
+    assert simulation.metrics["genesys-audit-alert"] == {"AlertsSent": len(alerting)}
+
+
+def test_the_consumer_takes_every_queued_detection_once(simulation):
+    queued = [name for name, spec in EXPECTATIONS.items() if QUEUED & set(spec["match"])]
+    assert simulation.delivered["sqs:genesys-audit-detections"] == len(queued) == 28
+    assert simulation.consumers == [
+        f"genesys-audit-consumer consumed {len(queued)} message(s) from genesys-audit-detections; 0 failed attempt(s)"
+    ]
+    # Properties whose new values were sent (or, like `secret`, that changed without values) and are watched.
+    watched = sorted(
+        name for name in queued if {c.get("property") for c in _body(name).get("propertyChanges") or []} & WATCHED
+    )
+    assert watched == [
+        "01_oauthclient_delete.json",
+        "02_oauthclient_update_secret.json",
+        "05_user_division_move.json",
+        "10_oauthclient_create.json",
+        "18_role_create.json",
+    ]
+    # No fixture is a no-op change, so every queued detection is a finding.
+    assert simulation.metrics["genesys-audit-consumer"] == {
+        "ConsumerFindings": len(queued),
+        "ConsumerWatchedChanges": len(watched),
+    }
+
+
+def test_duplicate_deliveries_alert_once_and_reach_the_siem_once(tmp_path):
+    original = json.loads((EVENTS / "01_oauthclient_delete.json").read_text())
+    for n in (1, 2, 3):  # Genesys retried: three envelopes around the same audit record
+        (tmp_path / f"01_copy_{n}.json").write_text(json.dumps(original | {"id": f"eventbridge-id-{n}"}))
+    sim = simulate(REPO / "examples" / "complete", tmp_path)
+    assert [len(t.deliveries) for t in sim.traces] == [4, 4, 4]  # EventBridge delivers each copy
+    assert len(sim.alerts) == 1 and sim.chat == {"slack": 1, "teams": 1, "pagerduty": 1}
+    assert sim.metrics["genesys-audit-alert"] == {"AlertsSent": 1, "AlertDuplicatesSuppressed": 2}
+    assert sim.metrics["genesys-audit-consumer"] == {
+        "ConsumerFindings": 1,
+        "ConsumerWatchedChanges": 1,
+        "ConsumerDuplicatesSkipped": 2,
+    }
+    assert sim.log_events["/aws/events/genesys-audit"] == 3  # the trail keeps every delivery, as received
 
 
 def test_a_catalog_rule_broken_on_purpose_is_caught(tmp_path):

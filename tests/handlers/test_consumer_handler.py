@@ -75,12 +75,17 @@ def consumer(
         yield ConsumerHarness(importlib.reload(module), lambda_context, caplog)
 
 
-def test_findings_filtered_records_and_a_bad_message_in_one_batch(consumer: ConsumerHarness) -> None:
+def test_findings_no_ops_and_a_bad_message_in_one_batch(consumer: ConsumerHarness) -> None:
+    noop = json.loads(body("05_user_division_move.json"))
+    noop["detail"]["eventBody"]["id"] = "noop-1"
+    noop["detail"]["eventBody"]["propertyChanges"] = [
+        {"property": "divisionId", "oldValues": ["d"], "newValues": ["d"]}
+    ]
     event = sqs_event(
-        body("05_user_division_move.json"),  # Update of divisionId: finding
-        body("26_user_update_without_division.json"),  # Update of version/title: filtered
+        body("05_user_division_move.json"),  # divisionId really changed: a watched finding
+        json.dumps(noop),  # divisionId "changed" to the same value: dropped
         "{not json",  # returned to the queue, then dead-lettered by the redrive policy
-        body("03_recording_delete.json"),  # no property changes: finding
+        body("03_recording_delete.json"),  # no property changes: a finding
         json.dumps({"detail": {"eventBody": "wrong shape"}}),
     )
     ids = [r["messageId"] for r in event["Records"]]

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from genesys_audit.audit import AuditView
+from genesys_audit.audit import AuditView, Change
 from genesys_audit.config import env_list
-from genesys_audit.consumer.findings import finding, watched_changes
+from genesys_audit.consumer.findings import finding, is_no_op, nothing_changed, watched_changes
 from genesys_audit.consumer.service import consume, load_sink, parse_message
 from genesys_audit.consumer.settings import ConsumerSettings
 from genesys_audit.errors import BadRequest, ConfigError
@@ -23,24 +23,34 @@ def view(name: str) -> AuditView:
     return AuditView.of(json.loads((EVENTS / name).read_text()))
 
 
+def record(*changes: dict[str, Any]) -> AuditView:
+    return AuditView.of({"detail": {"eventBody": {"id": "a", "action": "Update", "propertyChanges": list(changes)}}})
+
+
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("05_user_division_move.json", ("divisionId",)),  # Update touching a watched property
-        ("26_user_update_without_division.json", None),  # Update of version/title only: filtered
-        ("27_queue_update_name.json", None),
-        ("02_oauthclient_update_secret.json", ("secret",)),
-        ("03_recording_delete.json", ()),  # no property changes: the queuing rule decided
-        ("04_role_member_add.json", ()),
+        ("05_user_division_move.json", ("divisionId",)),
+        ("26_user_update_without_division.json", ()),
+        ("02_oauthclient_update_secret.json", ("secret",)),  # values not sent: cannot be a proven no-op
+        ("03_recording_delete.json", ()),
     ],
 )
-def test_watched_properties(name: str, expected: tuple[str, ...] | None) -> None:
+def test_watched_properties_that_really_changed_are_flagged(name: str, expected: tuple[str, ...]) -> None:
     assert watched_changes(view(name), WATCHED) == expected
+    assert not nothing_changed(view(name))
 
 
-def test_watch_list_is_case_insensitive_and_empty_means_everything() -> None:
-    assert watched_changes(view("05_user_division_move.json"), ("DIVISIONID",)) == ("divisionId",)
-    assert watched_changes(view("26_user_update_without_division.json"), ()) == ()
+def test_only_provable_no_ops_are_dropped() -> None:
+    same = {"property": "divisionId", "oldValues": ["d1"], "newValues": ["d1"]}
+    reordered = {"property": "scopes", "oldValues": ["a", "b"], "newValues": ["b", "a"]}
+    real = {"property": "title", "oldValues": ["x"], "newValues": ["y"]}
+    half = {"property": "secret"}  # Genesys did not send the values: keep it
+    assert nothing_changed(record(same, reordered))
+    assert is_no_op(Change("p", ("a", "b"), ("b", "a"))) and not is_no_op(Change("p", ("a",), None))
+    assert not nothing_changed(record(same, real)) and not nothing_changed(record(same, half))
+    assert not nothing_changed(record())  # no property changes: a create/delete/member change
+    assert watched_changes(record(same, real), ("divisionId", "TITLE")) == ("title",)
 
 
 def test_finding_shape_and_redaction() -> None:
@@ -84,11 +94,13 @@ def test_finding_shape_and_redaction() -> None:
     }
 
 
-def test_consume_hands_findings_to_the_sink_and_skips_filtered() -> None:
+def test_consume_hands_findings_to_the_sink_and_drops_no_ops() -> None:
     got: list[dict[str, Any]] = []
-    assert consume(view("05_user_division_move.json"), WATCHED, got.append) == "finding"
-    assert consume(view("26_user_update_without_division.json"), WATCHED, got.append) == "filtered"
-    assert [g["watchedChanges"] for g in got] == [["divisionId"]]
+    assert consume(view("05_user_division_move.json"), WATCHED, got.append) == "watched"
+    assert consume(view("26_user_update_without_division.json"), WATCHED, got.append) == "finding"
+    noop = {"property": "divisionId", "oldValues": ["d1"], "newValues": ["d1"]}
+    assert consume(record(noop), WATCHED, got.append) == "no-op"
+    assert [g["watchedChanges"] for g in got] == [["divisionId"], []]
 
 
 def test_parse_message_rejects_what_is_not_an_audit_event() -> None:

@@ -1,10 +1,14 @@
 """What the queue consumer checks that an EventBridge pattern cannot, and the finding it emits.
 
-Patterns match on the values inside `propertyChanges` arrays but cannot say "a *property named* X changed
-and this is an Update": `WATCHED_PROPERTIES` does that. Records that carry property changes are findings
-only when a watched property changed; records without property changes (creates, deletes, membership
-adds/removes) always are, since the rule that queued them already said they matter. An empty watch list
-makes every record a finding.
+A pattern can ask whether some `propertyChanges[].property` is `divisionId`, but it cannot compare two
+fields: it cannot tell a real change from one whose old and new values are the same. The consumer does.
+A record whose every property change is such a no-op (both values sent and equal) changed nothing and is
+dropped; anything else is a finding. Records without property changes (creates, deletes, membership
+adds/removes) are always findings: the rule that queued them already said they matter, and the consumer
+never drops a detection it cannot prove empty.
+
+`WATCHED_PROPERTIES` flags the findings where a listed property (case-insensitive) really changed, in
+`watchedChanges`, so the SIEM can rank them; it never hides a finding.
 """
 
 from __future__ import annotations
@@ -12,16 +16,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from genesys_audit.audit import AuditView
+from genesys_audit.audit import AuditView, Change
 
 
-def watched_changes(view: AuditView, watched: Iterable[str]) -> tuple[str, ...] | None:
-    """The watched properties that changed (case-insensitive); `()` when the check does not apply; None: filtered."""
+def is_no_op(change: Change) -> bool:
+    """Both values sent and equal (order-insensitive): the property did not change."""
+    if change.old is None or change.new is None:
+        return False
+    return sorted(map(repr, change.old)) == sorted(map(repr, change.new))
+
+
+def nothing_changed(view: AuditView) -> bool:
+    """The record has property changes and every one of them is a no-op."""
+    return bool(view.changes) and all(is_no_op(c) for c in view.changes)
+
+
+def watched_changes(view: AuditView, watched: Iterable[str]) -> tuple[str, ...]:
+    """Watched properties (case-insensitive) that really changed, in the record's order."""
     names = {w.lower() for w in watched}
-    if not names or not view.changes:
-        return ()
-    hits = tuple(p for p in view.changed_properties if p.lower() in names)
-    return hits or None
+    real = (c.property for c in view.changes if not is_no_op(c) and c.property.lower() in names)
+    return tuple(dict.fromkeys(real))
 
 
 def finding(view: AuditView, watched_hits: tuple[str, ...]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from genesys_audit.audit import AuditView
-from genesys_audit.consumer.findings import finding, watched_changes
+from genesys_audit.consumer.findings import finding, nothing_changed, watched_changes
 from genesys_audit.errors import BadRequest, ConfigError
 
 Sink = Callable[[dict[str, Any]], None]
@@ -40,9 +40,9 @@ def load_sink(spec: str, log: Sink) -> Sink:
 
 
 def consume(view: AuditView, watched: tuple[str, ...], sink: Sink) -> str:
-    """`finding` (handed to the sink) or `filtered` (no watched property changed)."""
+    """`finding` (handed to the sink), `watched` (a finding where a watched property changed) or `no-op`."""
+    if nothing_changed(view):
+        return "no-op"
     hits = watched_changes(view, watched)
-    if hits is None:
-        return "filtered"
     sink(finding(view, hits))
-    return "finding"
+    return "watched" if hits else "finding"

@@ -44,11 +44,17 @@ def format_text(sim: Simulation) -> str:
     out += [f"  {target}: {count}" for target, count in sorted(sim.delivered.items())] or ["  (none)"]
     out += [f"  log group {group}: {count} event(s)" for group, count in sorted(sim.log_events.items())]
     out += [f"  {line}" for line in sim.consumers]
+    out += ["", "Lambda metrics (EMF, from each function's log group):"]
+    out += [_metrics_line(name, values) for name, values in sim.metrics.items()] or ["  (none)"]
     out += ["", "Dead-letter queues:"]
     out += [f"  {name}: {len(msgs)}" for name, msgs in sorted(sim.dead_letters.items())] or ["  (none)"]
     out += ["", *summary_lines(sim), "", sim.engine_note]
     out += [f"note: {n}" for n in sim.notes]
     return "\n".join(out) + "\n"
+
+
+def _metrics_line(function: str, values: dict[str, float]) -> str:
+    return f"  {function}: " + (", ".join(f"{k} {v:g}" for k, v in values.items()) or "no metrics")
 
 
 def format_markdown(sim: Simulation) -> str:

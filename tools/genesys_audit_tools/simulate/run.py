@@ -54,6 +54,47 @@ class Simulation:
     seconds: float
     engine_note: str
     delivered: Counter[str] = field(default_factory=Counter)
+    # Per function: EMF metric totals from what it printed (its CloudWatch log group in the embedded AWS).
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+
+
+def emf_totals(lines: list[str]) -> dict[str, float]:
+    """Sum every metric of the Embedded Metric Format lines among `lines` (other output is ignored)."""
+    totals: dict[str, float] = {}
+    for line in lines:
+        if not line.startswith("{") or '"_aws"' not in line:
+            continue
+        try:
+            blob = json.loads(line)
+        except ValueError:
+            continue
+        for directive in blob.get("_aws", {}).get("CloudWatchMetrics", []):
+            for metric in directive.get("Metrics", []):
+                value = blob.get(metric.get("Name"))
+                values = value if isinstance(value, list) else [value]
+                name = metric["Name"]
+                totals[name] = totals.get(name, 0.0) + sum(v for v in values if isinstance(v, int | float))
+    return dict(sorted(totals.items()))
+
+
+def _ship_function_logs(aws: EmbeddedAws, runtime: LambdaRuntime, topology: topo.Topology) -> None:
+    """What each function printed goes to its log group, as Lambda does."""
+    groups = {name: arn for arn, name in topology.log_groups.items()}
+    for function in {f.arn: f for f in topology.functions.values()}.values():
+        lines = runtime.logs.get(function.name, [])
+        arn = groups.get(f"/aws/lambda/{function.name}")
+        if not lines or arn is None:
+            continue
+        logs = aws.client("logs", region_of(arn))
+        stream = "simulated"
+        logs.create_log_stream(logGroupName=f"/aws/lambda/{function.name}", logStreamName=stream)
+        now = int(time.time() * 1000)
+        for start in range(0, len(lines), 1000):
+            logs.put_log_events(
+                logGroupName=f"/aws/lambda/{function.name}",
+                logStreamName=stream,
+                logEvents=[{"timestamp": now, "message": line} for line in lines[start : start + 1000]],
+            )
 
 
 def _sign(body: bytes) -> str:
@@ -194,6 +235,7 @@ class Simulator:
         self.progress("[4/5] running the queue consumers ...")
         consumers = router.run_consumers()
         self.progress("[5/5] collecting what every target received ...")
+        _ship_function_logs(aws, runtime, topology)
         alerts = self._alerts(aws)
         dead_letter_arns = {q.dead_letter_arn for q in topology.queues.values() if q.dead_letter_arn}
         dead_letter_arns |= {t.dead_letter_arn for r in topology.rules for t in r.targets if t.dead_letter_arn}
@@ -226,6 +268,7 @@ class Simulator:
             log_events=log_events,
             dead_letters=dead_letters,
             consumers=consumers,
+            metrics={name: emf_totals(lines) for name, lines in sorted(runtime.logs.items())},
             notes=notes,
             seconds=time.monotonic() - started,
             engine_note=(

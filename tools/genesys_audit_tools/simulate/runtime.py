@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import importlib.util
 import io
 import os
 import sys
@@ -70,6 +71,11 @@ class LambdaRuntime:
         self.logs: dict[str, list[str]] = {}
         if str(source_dir) not in sys.path:
             sys.path.insert(0, str(source_dir))
+        # Like a fresh Lambda process: Powertools' parameter providers (dropped with their cached values) hold
+        # a client bound to the region and embedded AWS of whoever created them first.
+        from genesys_audit.secrets import clear_cache
+
+        clear_cache()
 
     def environment(self, function: Function) -> dict[str, str]:
         """What the function sees in os.environ."""
@@ -84,10 +90,21 @@ class LambdaRuntime:
         }
 
     def _handler(self, function: Function) -> Any:
+        """Each function gets its own copy of its handler module, as each Lambda has its own process: module
+        state (settings read at import, cached clients and secrets) never leaks between functions or runs."""
         module_name, _, attribute = function.handler.rpartition(".")
         if function.arn not in self._modules:
+            spec = importlib.util.find_spec(module_name)
+            if spec is None or spec.origin is None:
+                raise ImportError(f"handler module {module_name} not found in {self.source_dir}")
+            private = importlib.util.spec_from_file_location(
+                f"{module_name}.__simulated_{len(self._modules)}_{id(self):x}", spec.origin
+            )
+            assert private is not None and private.loader is not None
+            module = importlib.util.module_from_spec(private)
             with _environment(self.environment(function)):
-                self._modules[function.arn] = importlib.import_module(module_name)
+                private.loader.exec_module(module)
+            self._modules[function.arn] = module
         return getattr(self._modules[function.arn], attribute)
 
     def invoke(self, function: Function, payload: Any) -> Any:
