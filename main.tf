@@ -190,7 +190,7 @@ module "monitoring" {
   partition               = local.partition
   event_bus_name          = coalesce(local.bus_name, "none")
   rule_names              = module.rules.targeted_rule_names
-  dead_letter_queue_names = compact([module.rules.dlq_name, module.queue.dlq_name])
+  dead_letter_queue_names = compact([module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name])
   silence                 = { enabled = var.trail.enabled, rule_name = module.rules.trail_rule_name, hours = var.monitoring.silence_hours }
   ops_topic_arn           = var.monitoring.ops_topic_arn
   kms_key_arn             = local.key_arn
@@ -216,6 +216,7 @@ module "alerting" {
   skip_replays         = var.alerting.skip_replays
   retry_policy         = var.retry_policy
   package              = var.alerting.package
+  ops_topic_arn        = module.monitoring.ops_topic_arn
   tags                 = local.tags
 }
 

@@ -567,3 +567,29 @@ resource "aws_cloudwatch_event_target" "this" {
 
   depends_on = [aws_lambda_permission.events, aws_sqs_queue_policy.dlq]
 }
+
+################################################################################
+# Alarm: an alert channel failed (EMF metric AlertChannelFailures emitted by the function)
+################################################################################
+
+# The invocation fails (retry, then the DLQ) only when no channel took the alert; a single failing
+# channel (an expired Slack webhook, a revoked PagerDuty key) is reported here instead.
+resource "aws_cloudwatch_metric_alarm" "channel_failures" {
+  count = var.create ? 1 : 0
+
+  region              = var.region
+  alarm_name          = "${var.name}-channel-failures"
+  alarm_description   = "An alert channel (SNS, Slack, Teams or PagerDuty) rejected or could not be reached for an alert; the other channels still delivered it. The function log ${local.log_group_name} names the channel: check its secret and endpoint."
+  namespace           = var.metrics_namespace
+  metric_name         = "AlertChannelFailures"
+  dimensions          = { service = var.name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = compact([var.ops_topic_arn])
+  ok_actions          = compact([var.ops_topic_arn])
+  tags                = var.tags
+}

@@ -282,3 +282,14 @@ variable "vpc_config" {
   })
   default = null
 }
+
+variable "ops_topic_arn" {
+  description = "SNS topic the channel-failure alarm notifies (alarm and OK). null creates the alarm without actions. Point it at a topic that does not depend on the alert channels."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ops_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:.+$", var.ops_topic_arn))
+    error_message = "ops_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>) or null."
+  }
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -54,6 +55,7 @@ def test_plans_the_whole_stack_once(plan):
     assert counts == {
         "aws_cloudwatch_event_target": 2,
         "aws_cloudwatch_log_group": 1,
+        "aws_cloudwatch_metric_alarm": 1,
         "aws_dynamodb_table": 1,
         "aws_iam_role": 1,
         "aws_iam_role_policy": 1,
@@ -70,10 +72,21 @@ def test_plans_the_whole_stack_once(plan):
     }
 
 
+def test_channel_failure_alarm_watches_the_metric_the_handler_emits(plan):
+    handler = (Path(__file__).resolve().parents[2] / "lambda_src" / "alert" / "handler.py").read_text()
+    emitted = re.search(r'^M_CHANNEL_FAILED = "([^"]+)"', handler, re.MULTILINE)
+    assert emitted is not None
+    alarm = plan.resource(f"{M}.aws_cloudwatch_metric_alarm.channel_failures[0]").values
+    assert alarm["metric_name"] == emitted.group(1) == "AlertChannelFailures"
+    # Powertools adds the dimension service = POWERTOOLS_SERVICE_NAME, which the module sets to its name.
+    function = plan.resource(f"{M}.aws_lambda_function.this[0]").values
+    assert alarm["dimensions"] == {"service": function["environment"][0]["variables"]["POWERTOOLS_SERVICE_NAME"]}
+    assert alarm["namespace"] == function["environment"][0]["variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+    assert (alarm["statistic"], alarm["threshold"], alarm["comparison_operator"]) == ("Sum", 0, "GreaterThanThreshold")
+
+
 def test_create_false_yields_zero_resources(plan):
-    assert [
-        r.address for r in plan.resources() if (r.module_address or "").startswith("module.disabled")
-    ] == []
+    assert [r.address for r in plan.resources() if (r.module_address or "").startswith("module.disabled")] == []
     assert [d.address for d in plan.data_sources() if d.address.startswith("module.disabled")] == []
     assert plan.outputs["disabled"] is None
 
@@ -190,17 +203,13 @@ def test_the_project_transformer_engine_renders_the_planned_template(plan):
 def test_targets_have_retry_policy_and_the_module_dlq(plan):
     for key in RULE_ARNS:
         target = plan.resource(f'{M}.aws_cloudwatch_event_target.this["{key}"]')
-        assert target.values["retry_policy"] == [
-            {"maximum_retry_attempts": 185, "maximum_event_age_in_seconds": 3600}
-        ]
+        assert target.values["retry_policy"] == [{"maximum_retry_attempts": 185, "maximum_event_age_in_seconds": 3600}]
         assert target.unknown["dead_letter_config"] == [{"arn": True}]
         assert target.unknown["arn"] is True  # the alert function
 
 
 def test_lambda_permissions_are_scoped_to_each_rule_arn(plan):
-    permissions = {
-        r.index: r.values for r in plan.resources("aws_lambda_permission") if r.module_address == M
-    }
+    permissions = {r.index: r.values for r in plan.resources("aws_lambda_permission") if r.module_address == M}
     assert set(permissions) == set(RULE_ARNS)
     for key, values in permissions.items():
         assert values["principal"] == "events.amazonaws.com"
@@ -238,9 +247,7 @@ def test_topic_policy_allows_only_the_function_role_and_the_rules_over_tls(plan)
 
 
 def test_subscriptions_come_from_inputs(plan):
-    subs = {
-        (r.values["protocol"], r.values["endpoint"]) for r in plan.resources("aws_sns_topic_subscription")
-    }
+    subs = {(r.values["protocol"], r.values["endpoint"]) for r in plan.resources("aws_sns_topic_subscription")}
     assert subs == {("email", "soc@example.com"), ("https", "https://hooks.example.com/genesys-audit")}
 
 
@@ -256,9 +263,7 @@ def test_idempotency_table_matches_the_powertools_schema(plan):
 def test_key_policy_scopes_each_service(plan):
     policy = plan.resource(f"{M}.aws_kms_key.this[0]").json("policy")
     statements = _statements(policy)
-    assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {
-        "AWS": f"arn:aws:iam::{ACCOUNT}:root"
-    }
+    assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
     logs = statements["CloudWatchLogsEncryptsTheFunctionLogGroup"]
     assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUP_ARN}}
     function = statements["AlertFunctionUsesKeyThroughItsServices"]
@@ -285,16 +290,12 @@ def test_a_caller_key_tracing_and_vpc_take_the_optional_branches(plan):
     assert fn["kms_key_arn"] == key and fn["tracing_config"] == [{"mode": "Active"}]
     assert fn["vpc_config"][0]["subnet_ids"] == ["subnet-0123456789abcdef0"]
     assert fn["architectures"] == ["arm64"] and fn["layers"][0].endswith("-python312-arm64:27")
-    assert fn["environment"][0]["variables"]["TEAMS_SECRET_ARN"].endswith(
-        ":secret:genesys-audit/teams-AbCdEf"
-    )
+    assert fn["environment"][0]["variables"]["TEAMS_SECRET_ARN"].endswith(":secret:genesys-audit/teams-AbCdEf")
     assert "SLACK_SECRET_ARN" not in fn["environment"][0]["variables"]
     for resource in ("aws_sns_topic.this[0]", "aws_sqs_queue.dlq[0]"):
         encrypted = plan.resource(f"{own}.{resource}").values
         assert encrypted["kms_master_key_id"] == key
-    statements = {
-        s["Sid"]: s for s in plan.resource(f"{own}.aws_iam_role_policy.this[0]").json("policy")["Statement"]
-    }
+    statements = {s["Sid"]: s for s in plan.resource(f"{own}.aws_iam_role_policy.this[0]").json("policy")["Statement"]}
     assert statements["UseGivenKmsKey"]["Resource"] == key
     assert statements["DecryptSecretsThroughSecretsManager"]["Resource"] == secrets_key
     assert statements["DecryptSecretsThroughSecretsManager"]["Condition"] == {

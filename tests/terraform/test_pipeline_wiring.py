@@ -96,3 +96,16 @@ def test_lambda_code_hash_is_stable_between_plans(complete, tf_try_plan):
     assert hashes == {f.address: f.values["source_code_hash"] for f in again.plan.resources("aws_lambda_function")}
     assert all(len(h) == 44 for h in hashes.values())
     json.dumps(hashes)
+
+
+def test_every_dead_letter_queue_and_the_alert_channels_have_an_alarm(complete):
+    """Nothing is lost silently: each DLQ in the pipeline alarms when not empty, and so does a failing channel."""
+    queues = {q.values["name"] for q in complete.resources("aws_sqs_queue") if q.values["name"].endswith("-dlq")}
+    assert queues == {"genesys-audit-targets-dlq", "genesys-audit-detections-dlq", "genesys-audit-alert-dlq"}
+    alarms = {a.values["alarm_name"]: a for a in complete.resources("aws_cloudwatch_metric_alarm")}
+    for queue in queues:
+        alarm = alarms[f"{queue}-not-empty"]
+        assert alarm.values["dimensions"] == {"QueueName": queue}
+    channel = alarms["genesys-audit-alert-channel-failures"]
+    assert channel.values["metric_name"] == "AlertChannelFailures"
+    assert channel.unknown.get("alarm_actions") or channel.values["alarm_actions"]  # the ops topic
