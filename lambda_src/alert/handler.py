@@ -8,10 +8,8 @@ retries and then dead-letters, only when no channel took the alert.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from genesys_audit.alerting.message import Alert, AlertInputError, build_alert, parse_input
@@ -21,10 +19,10 @@ from genesys_audit.audit import AuditView
 from genesys_audit.awsclient import make_client
 from genesys_audit.idempotency import Once
 from genesys_audit.secrets import get_secret_string
+from genesys_audit.telemetry import entry_point, logger_and_metrics
 
 SETTINGS = AlertSettings.from_env()
-logger = Logger()
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GenesysAudit")
+logger, metrics = logger_and_metrics()
 SNS: Any = None
 
 M_SENT = "AlertsSent"
@@ -92,14 +90,4 @@ def _handler(event: Any, context: Any) -> dict[str, Any]:
     return {"status": "sent", **result}
 
 
-if SETTINGS.tracing_enabled:  # pragma: no cover - Tracer is imported only when switched on
-    from aws_lambda_powertools import Tracer
-
-    _handler = Tracer().capture_lambda_handler(_handler)
-
-
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def handler(event: Any, context: Any) -> dict[str, Any]:
-    """Lambda entry point."""
-    return _handler(event, context)
+handler = entry_point(_handler, logger=logger, metrics=metrics, tracing=SETTINGS.tracing_enabled)

@@ -8,10 +8,8 @@ second finding.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -20,10 +18,10 @@ from genesys_audit.audit import AuditView
 from genesys_audit.consumer.service import consume, load_sink, parse_message
 from genesys_audit.consumer.settings import ConsumerSettings
 from genesys_audit.idempotency import Once
+from genesys_audit.telemetry import entry_point, logger_and_metrics
 
 SETTINGS = ConsumerSettings.from_env()
-logger = Logger()
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GenesysAudit")
+logger, metrics = logger_and_metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 M_FINDINGS = "ConsumerFindings"
@@ -78,14 +76,4 @@ def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return dict(response)
 
 
-if SETTINGS.tracing_enabled:  # pragma: no cover - Tracer is imported only when switched on
-    from aws_lambda_powertools import Tracer
-
-    _handler = Tracer().capture_lambda_handler(_handler)
-
-
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda entry point."""
-    return _handler(event, context)
+handler = entry_point(_handler, logger=logger, metrics=metrics, tracing=SETTINGS.tracing_enabled)

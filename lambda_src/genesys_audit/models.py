@@ -121,4 +121,3 @@ class EventBridgeEvent(_Model):
     def record(self) -> AuditRecord | None:
         """The audit record, if present."""
         return self.detail.eventBody if self.detail is not None else None
-

@@ -11,10 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import os
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -23,10 +21,10 @@ from genesys_audit.errors import BadRequest, GenesysAuditError, UpstreamFailure
 from genesys_audit.ingestion.service import ingest
 from genesys_audit.ingestion.settings import IngestionSettings
 from genesys_audit.secrets import get_secret_pair
+from genesys_audit.telemetry import entry_point, logger_and_metrics
 
 SETTINGS = IngestionSettings.from_env()
-logger = Logger()
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "GenesysAudit")
+logger, metrics = logger_and_metrics()
 # Built on first use (loading the service model is most of a client's cost; the cold import stays lean).
 EVENTS: Any = None
 app = APIGatewayHttpResolver()
@@ -151,14 +149,4 @@ def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)
 
 
-if SETTINGS.tracing_enabled:  # pragma: no cover - Tracer is imported only when switched on
-    from aws_lambda_powertools import Tracer
-
-    _handler = Tracer().capture_lambda_handler(_handler)
-
-
-@logger.inject_lambda_context(clear_state=True)
-@metrics.log_metrics
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """Lambda entry point."""
-    return _handler(event, context)
+handler = entry_point(_handler, logger=logger, metrics=metrics, tracing=SETTINGS.tracing_enabled)
