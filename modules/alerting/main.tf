@@ -12,7 +12,9 @@ locals {
   arn_prefix = "arn:${local.partition}"
 
   # Names and ARNs built from known parts, so every policy is readable in the plan.
-  role_name      = "${var.name}-${var.region}"
+  # From the function module: the reference orders the key and topic policies (which name the role) after
+  # the role, since KMS and SNS reject a policy naming a role that does not exist yet.
+  role_name      = coalesce(module.function.role_name, "${var.name}-${var.region}")
   topic_name     = var.name
   dlq_name       = "${var.name}-dlq"
   table_name     = "${var.name}-idempotency"
@@ -44,23 +46,6 @@ locals {
     var.teams_secret_arn == null ? {} : { TEAMS_SECRET_ARN = var.teams_secret_arn },
     var.pagerduty_secret_arn == null ? {} : { PAGERDUTY_SECRET_ARN = var.pagerduty_secret_arn },
   )
-}
-
-module "package" {
-  source = "../lambda-package"
-
-  create          = var.create
-  name            = "${var.name}-${var.region}"
-  handler_package = "alert"
-  region          = var.region
-  source_dir      = var.package.source_dir
-  output_dir      = var.package.output_dir
-  architecture    = var.package.architecture
-  powertools_layer = {
-    version = var.package.powertools_layer_version
-    arn     = var.package.powertools_layer_arn
-  }
-  extra_layers = var.package.extra_layers
 }
 
 ################################################################################
@@ -141,9 +126,6 @@ resource "aws_kms_key" "this" {
   deletion_window_in_days = 30
   policy                  = data.aws_iam_policy_document.kms[0].json
   tags                    = var.tags
-
-  # KMS rejects a key policy naming a role that does not exist yet.
-  depends_on = [aws_iam_role.this]
 }
 
 resource "aws_kms_alias" "this" {
@@ -222,9 +204,6 @@ resource "aws_sns_topic_policy" "this" {
   region = var.region
   arn    = aws_sns_topic.this[0].arn
   policy = data.aws_iam_policy_document.topic[0].json
-
-  # SNS rejects a policy naming a principal that does not exist yet.
-  depends_on = [aws_iam_role.this]
 }
 
 resource "aws_sns_topic_subscription" "email" {
@@ -342,45 +321,11 @@ resource "aws_dynamodb_table" "idempotency" {
 }
 
 ################################################################################
-# Function: role, log group, Lambda
+# Function (modules/lambda-function): package, role, log group, Lambda
 ################################################################################
-
-data "aws_iam_policy_document" "assume" {
-  count = var.create ? 1 : 0
-
-  statement {
-    sid     = "LambdaAssumesRole"
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
-resource "aws_iam_role" "this" {
-  count = var.create ? 1 : 0
-
-  name                 = local.role_name
-  description          = "Genesys audit alert function ${var.name} in ${var.region}"
-  assume_role_policy   = data.aws_iam_policy_document.assume[0].json
-  max_session_duration = 3600
-  tags                 = var.tags
-}
 
 data "aws_iam_policy_document" "function" {
   count = var.create ? 1 : 0
-
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${local.log_group_arn}:*"]
-  }
 
   statement {
     sid       = "PublishAlerts"
@@ -389,15 +334,15 @@ data "aws_iam_policy_document" "function" {
   }
 
   statement {
-    sid       = "RememberAlertedAuditIds"
-    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-    resources = [local.table_arn]
-  }
-
-  statement {
     sid       = "DeadLetterFailedInvocations"
     actions   = ["sqs:SendMessage"]
     resources = [local.dlq_arn]
+  }
+
+  statement {
+    sid       = "RememberAlertedAuditIds"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+    resources = [local.table_arn]
   }
 
   dynamic "statement" {
@@ -433,97 +378,68 @@ data "aws_iam_policy_document" "function" {
   }
 }
 
-resource "aws_iam_role_policy" "this" {
-  count = var.create ? 1 : 0
+module "function" {
+  source = "../lambda-function"
 
-  name   = "alert"
-  role   = aws_iam_role.this[0].id
-  policy = data.aws_iam_policy_document.function[0].json
-}
-
-resource "aws_iam_role_policy_attachment" "xray" {
-  count = var.create && var.tracing_enabled ? 1 : 0
-
-  role       = aws_iam_role.this[0].name
-  policy_arn = "${local.arn_prefix}:iam::aws:policy/AWSXRayDaemonWriteAccess"
-}
-
-resource "aws_iam_role_policy_attachment" "vpc" {
-  count = var.create && var.vpc_config != null ? 1 : 0
-
-  role       = aws_iam_role.this[0].name
-  policy_arn = "${local.arn_prefix}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-}
-
-resource "aws_cloudwatch_log_group" "this" {
-  count = var.create ? 1 : 0
-
-  region            = var.region
-  name              = local.log_group_name
-  retention_in_days = var.log_retention_in_days
-  kms_key_id        = local.kms_key_arn
-  tags              = var.tags
-}
-
-resource "aws_lambda_function" "this" {
-  count = var.create ? 1 : 0
-
-  #checkov:skip=CKV_AWS_117:VPC is opt-in (var.vpc_config); the function only calls AWS APIs and the chat/paging HTTPS endpoints.
-  #checkov:skip=CKV_AWS_272:Code signing is opt-in (var.code_signing_config_arn); the zip is built from this repository at plan time.
-  #checkov:skip=CKV_AWS_50:X-Ray is opt-in (var.tracing_enabled) for cost; with it the mode is Active.
+  create                         = var.create
+  name                           = var.name
   region                         = var.region
-  function_name                  = var.name
   description                    = "Genesys audit alerts: SNS, Slack, Teams, PagerDuty"
-  role                           = aws_iam_role.this[0].arn
-  runtime                        = module.package.runtime
-  architectures                  = module.package.architectures
-  handler                        = module.package.handler
-  filename                       = module.package.filename
-  source_code_hash               = module.package.source_code_hash
-  layers                         = module.package.layers
+  handler_package                = "alert"
+  policy_json                    = try(data.aws_iam_policy_document.function[0].json, "{}")
+  environment                    = local.environment
+  package                        = var.package
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions
   kms_key_arn                    = local.kms_key_arn
+  dead_letter                    = { target_arn = try(aws_sqs_queue.dlq[0].arn, local.dlq_arn) }
+  async_invoke                   = { maximum_retry_attempts = 2, maximum_event_age_in_seconds = 3600 }
+  tracing_enabled                = var.tracing_enabled
+  vpc_config                     = var.vpc_config
   code_signing_config_arn        = var.code_signing_config_arn
-
-  environment {
-    variables = local.environment
-  }
-
-  dead_letter_config {
-    target_arn = aws_sqs_queue.dlq[0].arn
-  }
-
-  tracing_config {
-    mode = var.tracing_enabled ? "Active" : "PassThrough"
-  }
-
-  logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.this[0].name
-  }
-
-  dynamic "vpc_config" {
-    for_each = var.vpc_config == null ? [] : [var.vpc_config]
-    content {
-      subnet_ids         = vpc_config.value.subnet_ids
-      security_group_ids = vpc_config.value.security_group_ids
-    }
-  }
-
-  tags = var.tags
-
-  depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
+  log_retention_in_days          = var.log_retention_in_days
+  tags                           = var.tags
 }
 
-resource "aws_lambda_function_event_invoke_config" "this" {
-  count = var.create ? 1 : 0
+moved {
+  from = module.package
+  to   = module.function.module.package
+}
 
-  region                       = var.region
-  function_name                = aws_lambda_function.this[0].function_name
-  maximum_retry_attempts       = 2
-  maximum_event_age_in_seconds = 3600
+moved {
+  from = aws_iam_role.this
+  to   = module.function.aws_iam_role.this
+}
+
+moved {
+  from = aws_iam_role_policy.this
+  to   = module.function.aws_iam_role_policy.this
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.xray
+  to   = module.function.aws_iam_role_policy_attachment.xray
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.vpc
+  to   = module.function.aws_iam_role_policy_attachment.vpc
+}
+
+moved {
+  from = aws_cloudwatch_log_group.this
+  to   = module.function.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_lambda_function.this
+  to   = module.function.aws_lambda_function.this
+}
+
+moved {
+  from = aws_lambda_function_event_invoke_config.this
+  to   = module.function.aws_lambda_function_event_invoke_config.this
 }
 
 ################################################################################
@@ -536,7 +452,7 @@ resource "aws_lambda_permission" "events" {
   region        = var.region
   statement_id  = "AllowEventBridge-${each.key}"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this[0].function_name
+  function_name = module.function.function_name
   principal     = "events.amazonaws.com"
   source_arn    = each.value.rule_arn
 }
@@ -548,7 +464,7 @@ resource "aws_cloudwatch_event_target" "this" {
   rule           = each.value.rule_name
   event_bus_name = each.value.event_bus_name
   target_id      = var.name
-  arn            = aws_lambda_function.this[0].arn
+  arn            = module.function.function_arn
 
   input_transformer {
     # <aws.events.event> is the whole event; it must stay unquoted. jsonencode escapes <, > and &

@@ -1,26 +1,26 @@
 output "function_name" {
   description = "Name of the alert function."
-  value       = try(aws_lambda_function.this[0].function_name, null)
+  value       = module.function.function_name
 }
 
 output "function_arn" {
   description = "ARN of the alert function."
-  value       = try(aws_lambda_function.this[0].arn, null)
+  value       = module.function.function_arn
 }
 
 output "role_arn" {
   description = "ARN of the alert function's execution role."
-  value       = try(aws_iam_role.this[0].arn, null)
+  value       = module.function.role_arn
 }
 
 output "role_name" {
   description = "Name of the alert function's execution role."
-  value       = try(aws_iam_role.this[0].name, null)
+  value       = module.function.role_name
 }
 
 output "log_group_name" {
   description = "Log group of the alert function."
-  value       = try(aws_cloudwatch_log_group.this[0].name, null)
+  value       = module.function.log_group_name
 }
 
 output "topic_arn" {
@@ -71,10 +71,10 @@ output "target_ids" {
 output "alerting" {
   description = "Everything above in one object."
   value = var.create ? {
-    function_name          = aws_lambda_function.this[0].function_name
-    function_arn           = aws_lambda_function.this[0].arn
-    role_arn               = aws_iam_role.this[0].arn
-    log_group_name         = aws_cloudwatch_log_group.this[0].name
+    function_name          = module.function.function_name
+    function_arn           = module.function.function_arn
+    role_arn               = module.function.role_arn
+    log_group_name         = module.function.log_group_name
     topic_arn              = aws_sns_topic.this[0].arn
     dlq_arn                = aws_sqs_queue.dlq[0].arn
     dlq_name               = aws_sqs_queue.dlq[0].name

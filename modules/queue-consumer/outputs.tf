@@ -1,16 +1,16 @@
 output "function_name" {
   description = "Name of the consumer function."
-  value       = var.create ? aws_lambda_function.this[0].function_name : null
+  value       = var.create ? module.function.function_name : null
 }
 
 output "function_arn" {
   description = "ARN of the consumer function."
-  value       = var.create ? aws_lambda_function.this[0].arn : null
+  value       = var.create ? module.function.function_arn : null
 }
 
 output "role_arn" {
   description = "ARN of the function's role."
-  value       = var.create ? aws_iam_role.this[0].arn : null
+  value       = var.create ? module.function.role_arn : null
 }
 
 output "idempotency_table_name" {

@@ -11,7 +11,6 @@ locals {
   account_id = try(data.aws_caller_identity.current[0].account_id, "000000000000")
   arn_prefix = "arn:${local.partition}"
 
-  role_name              = "${var.name}-${var.region}"
   function_log_group     = "/aws/lambda/${var.name}"
   access_log_group       = "/aws/apigateway/${var.name}"
   event_bus_arn          = "${local.arn_prefix}:events:${var.region}:${local.account_id}:event-bus/${var.event_bus_name}"
@@ -33,23 +32,6 @@ locals {
   }
 
   alarm_actions = compact([var.ops_topic_arn])
-}
-
-module "package" {
-  source = "../lambda-package"
-
-  create          = var.create
-  name            = "${var.name}-${var.region}"
-  handler_package = "ingestion"
-  region          = var.region
-  source_dir      = var.package.source_dir
-  output_dir      = var.package.output_dir
-  architecture    = var.package.architecture
-  powertools_layer = {
-    version = var.package.powertools_layer_version
-    arn     = var.package.powertools_layer_arn
-  }
-  extra_layers = var.package.extra_layers
 }
 
 ################################################################################
@@ -111,42 +93,8 @@ resource "aws_kms_alias" "this" {
 # Function
 ################################################################################
 
-data "aws_iam_policy_document" "assume" {
-  count = var.create ? 1 : 0
-
-  statement {
-    sid     = "LambdaAssumesRole"
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
-resource "aws_iam_role" "this" {
-  count = var.create ? 1 : 0
-
-  name                 = local.role_name
-  description          = "Genesys audit webhook ingestion function ${var.name} in ${var.region}"
-  assume_role_policy   = data.aws_iam_policy_document.assume[0].json
-  max_session_duration = 3600
-  tags                 = var.tags
-}
-
 data "aws_iam_policy_document" "function" {
   count = var.create ? 1 : 0
-
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${local.function_log_group_arn}:*"]
-  }
 
   statement {
     sid       = "PutEventsOnTheAuditBus"
@@ -175,85 +123,61 @@ data "aws_iam_policy_document" "function" {
   }
 }
 
-resource "aws_iam_role_policy" "this" {
-  count = var.create ? 1 : 0
+module "function" {
+  source = "../lambda-function"
 
-  name   = "ingestion"
-  role   = aws_iam_role.this[0].id
-  policy = data.aws_iam_policy_document.function[0].json
-}
-
-resource "aws_iam_role_policy_attachment" "xray" {
-  count = var.create && var.tracing_enabled ? 1 : 0
-
-  role       = aws_iam_role.this[0].name
-  policy_arn = "${local.arn_prefix}:iam::aws:policy/AWSXRayDaemonWriteAccess"
-}
-
-resource "aws_iam_role_policy_attachment" "vpc" {
-  count = var.create && var.vpc_config != null ? 1 : 0
-
-  role       = aws_iam_role.this[0].name
-  policy_arn = "${local.arn_prefix}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-}
-
-resource "aws_cloudwatch_log_group" "function" {
-  count = var.create ? 1 : 0
-
-  region            = var.region
-  name              = local.function_log_group
-  retention_in_days = var.log_retention_in_days
-  kms_key_id        = local.kms_key_arn
-  tags              = var.tags
-}
-
-resource "aws_lambda_function" "this" {
-  count = var.create ? 1 : 0
-
-  #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway: a failure returns 5xx and the sender retries; a DLQ only serves asynchronous invocations.
-  #checkov:skip=CKV_AWS_117:VPC is opt-in (var.vpc_config); the function only calls Secrets Manager and EventBridge.
-  #checkov:skip=CKV_AWS_272:Code signing is opt-in (var.code_signing_config_arn); the zip is built from this repository at plan time.
-  #checkov:skip=CKV_AWS_50:X-Ray is opt-in (var.tracing_enabled) for cost; with it the mode is Active.
+  create                         = var.create
+  name                           = var.name
   region                         = var.region
-  function_name                  = var.name
   description                    = "Genesys audit webhook -> verify HMAC -> PutEvents on ${var.event_bus_name}"
-  role                           = aws_iam_role.this[0].arn
-  runtime                        = module.package.runtime
-  architectures                  = module.package.architectures
-  handler                        = module.package.handler
-  filename                       = module.package.filename
-  source_code_hash               = module.package.source_code_hash
-  layers                         = module.package.layers
+  handler_package                = "ingestion"
+  policy_json                    = try(data.aws_iam_policy_document.function[0].json, "{}")
+  environment                    = local.environment
+  package                        = var.package
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions
   kms_key_arn                    = local.kms_key_arn
+  tracing_enabled                = var.tracing_enabled
+  vpc_config                     = var.vpc_config
   code_signing_config_arn        = var.code_signing_config_arn
+  log_retention_in_days          = var.log_retention_in_days
+  tags                           = var.tags
+}
 
-  environment {
-    variables = local.environment
-  }
+moved {
+  from = module.package
+  to   = module.function.module.package
+}
 
-  tracing_config {
-    mode = var.tracing_enabled ? "Active" : "PassThrough"
-  }
+moved {
+  from = aws_iam_role.this
+  to   = module.function.aws_iam_role.this
+}
 
-  logging_config {
-    log_format = "JSON"
-    log_group  = aws_cloudwatch_log_group.function[0].name
-  }
+moved {
+  from = aws_iam_role_policy.this
+  to   = module.function.aws_iam_role_policy.this
+}
 
-  dynamic "vpc_config" {
-    for_each = var.vpc_config == null ? [] : [var.vpc_config]
-    content {
-      subnet_ids         = vpc_config.value.subnet_ids
-      security_group_ids = vpc_config.value.security_group_ids
-    }
-  }
+moved {
+  from = aws_iam_role_policy_attachment.xray
+  to   = module.function.aws_iam_role_policy_attachment.xray
+}
 
-  tags = var.tags
+moved {
+  from = aws_iam_role_policy_attachment.vpc
+  to   = module.function.aws_iam_role_policy_attachment.vpc
+}
 
-  depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.function]
+moved {
+  from = aws_cloudwatch_log_group.function
+  to   = module.function.aws_cloudwatch_log_group.this
+}
+
+moved {
+  from = aws_lambda_function.this
+  to   = module.function.aws_lambda_function.this
 }
 
 ################################################################################
@@ -276,7 +200,7 @@ resource "aws_apigatewayv2_integration" "this" {
   region                 = var.region
   api_id                 = aws_apigatewayv2_api.this[0].id
   integration_type       = "AWS_PROXY"
-  integration_uri        = aws_lambda_function.this[0].arn
+  integration_uri        = module.function.function_arn
   payload_format_version = "2.0"
   timeout_milliseconds   = var.timeout * 1000 + 1000
 }
@@ -357,7 +281,7 @@ resource "aws_lambda_permission" "api" {
   region        = var.region
   statement_id  = "AllowHttpApi-${each.key}"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.this[0].function_name
+  function_name = module.function.function_name
   principal     = "apigateway.amazonaws.com"
   # Exactly this API, any stage, this route.
   source_arn = "${aws_apigatewayv2_api.this[0].execution_arn}/*/${each.value}"

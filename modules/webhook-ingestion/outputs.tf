@@ -20,22 +20,22 @@ output "health_url" {
 
 output "function_name" {
   description = "Name of the ingestion function."
-  value       = try(aws_lambda_function.this[0].function_name, null)
+  value       = module.function.function_name
 }
 
 output "function_arn" {
   description = "ARN of the ingestion function."
-  value       = try(aws_lambda_function.this[0].arn, null)
+  value       = module.function.function_arn
 }
 
 output "role_arn" {
   description = "ARN of the ingestion function's execution role."
-  value       = try(aws_iam_role.this[0].arn, null)
+  value       = module.function.role_arn
 }
 
 output "log_group_name" {
   description = "Log group of the ingestion function."
-  value       = try(aws_cloudwatch_log_group.function[0].name, null)
+  value       = module.function.log_group_name
 }
 
 output "access_log_group_name" {
@@ -58,10 +58,10 @@ output "webhook_ingestion" {
   value = var.create ? {
     api_id                       = aws_apigatewayv2_api.this[0].id
     webhook_url                  = "${aws_apigatewayv2_stage.this[0].invoke_url}events"
-    function_name                = aws_lambda_function.this[0].function_name
-    function_arn                 = aws_lambda_function.this[0].arn
-    role_arn                     = aws_iam_role.this[0].arn
-    log_group_name               = aws_cloudwatch_log_group.function[0].name
+    function_name                = module.function.function_name
+    function_arn                 = module.function.function_arn
+    role_arn                     = module.function.role_arn
+    log_group_name               = module.function.log_group_name
     put_events_failure_alarm_arn = aws_cloudwatch_metric_alarm.put_events_failures[0].arn
     kms_key_arn                  = local.kms_key_arn
   } : null

@@ -50,7 +50,7 @@ def _statements(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_plans_the_whole_stack_once(plan):
     counts = {}
     for r in plan.resources():
-        if r.module_address == M:
+        if r.module_address in (M, f"{M}.module.function"):
             counts[r.type] = counts.get(r.type, 0) + 1
     assert counts == {
         "aws_cloudwatch_event_target": 2,
@@ -79,7 +79,7 @@ def test_channel_failure_alarm_watches_the_metric_the_handler_emits(plan):
     alarm = plan.resource(f"{M}.aws_cloudwatch_metric_alarm.channel_failures[0]").values
     assert alarm["metric_name"] == emitted.group(1) == "AlertChannelFailures"
     # Powertools adds the dimension service = POWERTOOLS_SERVICE_NAME, which the module sets to its name.
-    function = plan.resource(f"{M}.aws_lambda_function.this[0]").values
+    function = plan.resource(f"{M}.module.function.aws_lambda_function.this[0]").values
     assert alarm["dimensions"] == {"service": function["environment"][0]["variables"]["POWERTOOLS_SERVICE_NAME"]}
     assert alarm["namespace"] == function["environment"][0]["variables"]["POWERTOOLS_METRICS_NAMESPACE"]
     assert (alarm["statistic"], alarm["threshold"], alarm["comparison_operator"]) == ("Sum", 0, "GreaterThanThreshold")
@@ -92,13 +92,17 @@ def test_create_false_yields_zero_resources(plan):
 
 
 def test_every_regional_resource_takes_the_region_and_the_role_name_carries_it(plan):
-    regional = [r for r in plan.resources() if r.module_address == M and not r.type.startswith("aws_iam_")]
+    regional = [
+        r
+        for r in plan.resources()
+        if r.module_address in (M, f"{M}.module.function") and not r.type.startswith("aws_iam_")
+    ]
     assert {r.address: r.region for r in regional} == {r.address: REGION for r in regional}
-    assert plan.resource(f"{M}.aws_iam_role.this[0]").values["name"] == f"{NAME}-{REGION}"
+    assert plan.resource(f"{M}.module.function.aws_iam_role.this[0]").values["name"] == f"{NAME}-{REGION}"
 
 
 def test_function_policy_has_no_wildcard_action_and_only_our_arns(plan):
-    policy = plan.resource(f"{M}.aws_iam_role_policy.this[0]").json("policy")
+    policy = plan.resource(f"{M}.module.function.aws_iam_role_policy.this[0]").json("policy")
     statements = _statements(policy)
     for sid, statement in statements.items():
         assert statement["Effect"] == "Allow"
@@ -120,22 +124,26 @@ def test_function_policy_has_no_wildcard_action_and_only_our_arns(plan):
         "dynamodb:UpdateItem",
     ]
     # No managed policies unless tracing or VPC is asked for.
-    assert [r for r in plan.resources("aws_iam_role_policy_attachment") if r.module_address == M] == []
+    assert [
+        r for r in plan.resources("aws_iam_role_policy_attachment") if (r.module_address or "").startswith(M + ".")
+    ] == []
 
 
 def test_trust_policy_is_lambda_in_this_account(plan):
-    trust = plan.resource(f"{M}.aws_iam_role.this[0]").json("assume_role_policy")
+    trust = plan.resource(f"{M}.module.function.aws_iam_role.this[0]").json("assume_role_policy")
     (statement,) = trust["Statement"]
     assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
     assert statement["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
 
 
 def test_reserved_concurrency_is_5_by_default(plan):
-    assert plan.resource(f"{M}.aws_lambda_function.this[0]").values["reserved_concurrent_executions"] == 5
+    assert (
+        plan.resource(f"{M}.module.function.aws_lambda_function.this[0]").values["reserved_concurrent_executions"] == 5
+    )
 
 
 def test_function_packaging_environment_and_logging(plan):
-    fn = plan.resource(f"{M}.aws_lambda_function.this[0]").values
+    fn = plan.resource(f"{M}.module.function.aws_lambda_function.this[0]").values
     archive = next(d for d in plan.data_sources("archive_file") if d.address.startswith(M))
     assert fn["source_code_hash"] == archive.values["output_base64sha256"]
     assert fn["handler"] == "alert.handler.handler" and fn["runtime"] == "python3.12"
@@ -155,12 +163,12 @@ def test_function_packaging_environment_and_logging(plan):
     }
     assert fn["logging_config"][0]["log_group"] == f"/aws/lambda/{NAME}"
     assert fn["tracing_config"] == [{"mode": "PassThrough"}]
-    fn_unknown = plan.resource(f"{M}.aws_lambda_function.this[0]").unknown
+    fn_unknown = plan.resource(f"{M}.module.function.aws_lambda_function.this[0]").unknown
     assert fn_unknown["dead_letter_config"] == [{"target_arn": True}]  # the module's DLQ
     assert fn_unknown["kms_key_arn"] is True  # the module's key
-    log_group = plan.resource(f"{M}.aws_cloudwatch_log_group.this[0]")
+    log_group = plan.resource(f"{M}.module.function.aws_cloudwatch_log_group.this[0]")
     assert log_group.values["retention_in_days"] == 365 and log_group.unknown["kms_key_id"] is True
-    invoke = plan.resource(f"{M}.aws_lambda_function_event_invoke_config.this[0]").values
+    invoke = plan.resource(f"{M}.module.function.aws_lambda_function_event_invoke_config.this[0]").values
     assert invoke["maximum_retry_attempts"] == 2
 
 
@@ -283,10 +291,10 @@ def test_a_caller_key_tracing_and_vpc_take_the_optional_branches(plan):
     name = "genesys-audit-alert-byok"
     key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
     secrets_key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/66666666-7777-8888-9999-000000000000"
-    types = {r.type for r in plan.resources() if r.module_address == own}
+    types = {r.type for r in plan.resources() if r.module_address in (own, f"{own}.module.function")}
     assert "aws_kms_key" not in types and "aws_cloudwatch_event_target" not in types
     assert "aws_lambda_permission" not in types
-    fn = plan.resource(f"{own}.aws_lambda_function.this[0]").values
+    fn = plan.resource(f"{own}.module.function.aws_lambda_function.this[0]").values
     assert fn["kms_key_arn"] == key and fn["tracing_config"] == [{"mode": "Active"}]
     assert fn["vpc_config"][0]["subnet_ids"] == ["subnet-0123456789abcdef0"]
     assert fn["architectures"] == ["arm64"] and fn["layers"][0].endswith("-python312-arm64:27")
@@ -295,7 +303,10 @@ def test_a_caller_key_tracing_and_vpc_take_the_optional_branches(plan):
     for resource in ("aws_sns_topic.this[0]", "aws_sqs_queue.dlq[0]"):
         encrypted = plan.resource(f"{own}.{resource}").values
         assert encrypted["kms_master_key_id"] == key
-    statements = {s["Sid"]: s for s in plan.resource(f"{own}.aws_iam_role_policy.this[0]").json("policy")["Statement"]}
+    statements = {
+        s["Sid"]: s
+        for s in plan.resource(f"{own}.module.function.aws_iam_role_policy.this[0]").json("policy")["Statement"]
+    }
     assert statements["UseGivenKmsKey"]["Resource"] == key
     assert statements["DecryptSecretsThroughSecretsManager"]["Resource"] == secrets_key
     assert statements["DecryptSecretsThroughSecretsManager"]["Condition"] == {
@@ -314,7 +325,7 @@ def test_a_caller_key_tracing_and_vpc_take_the_optional_branches(plan):
     assert [s["Sid"] for s in dlq["Statement"]] == ["DenyInsecureTransport"]
     topic = plan.resource(f"{own}.aws_sns_topic_policy.this[0]").json("policy")
     assert [s["Sid"] for s in topic["Statement"]] == ["AlertFunctionPublishes", "DenyInsecureTransport"]
-    assert plan.resource(f"{own}.aws_iam_role.this[0]").values["name"] == f"{name}-{REGION}"
+    assert plan.resource(f"{own}.module.function.aws_iam_role.this[0]").values["name"] == f"{name}-{REGION}"
 
 
 def test_reserved_concurrency_below_5_is_refused(tf_try_plan):
@@ -375,7 +386,7 @@ ALSO_REPORTED = [
 def _module_calls(tmp_path: Path, module: str, valid: dict[str, str], invalid: dict[str, str]) -> Path:
     """A git tree with our modules and a root calling `module` once per invalid input."""
     root = tmp_path / "tree"
-    for name in ("lambda-package", module):
+    for name in ("lambda-package", "lambda-function", module):
         shutil.copytree(REPO / "modules" / name, root / "modules" / name, dirs_exist_ok=True)
     shutil.copytree(REPO / "lambda_src", root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
     calls = []

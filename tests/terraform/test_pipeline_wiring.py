@@ -51,7 +51,7 @@ def test_consumer_reads_the_detections_queue_with_partial_batch_failures(complet
     (mapping,) = complete.resources("aws_lambda_event_source_mapping")
     assert mapping.values["event_source_arn"] == f"arn:aws:sqs:eu-central-1:{ACCOUNT}:genesys-audit-detections"
     assert mapping.values["function_response_types"] == ["ReportBatchItemFailures"]
-    consumer = complete.resource("module.genesys_audit.module.consumer.aws_lambda_function.this[0]")
+    consumer = complete.resource("module.genesys_audit.module.consumer.module.function.aws_lambda_function.this[0]")
     assert consumer.values["handler"] == "consumer.handler.handler"
     environment = consumer.values["environment"][0]["variables"]
     assert environment["IDEMPOTENCY_TABLE"] == "genesys-audit-consumer-idempotency"

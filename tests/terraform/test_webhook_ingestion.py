@@ -46,7 +46,7 @@ def _as_list(value: Any) -> list[Any]:
 def test_plans_the_whole_stack(plan):
     counts: dict[str, int] = {}
     for r in plan.resources():
-        if r.module_address == M:
+        if r.module_address in (M, f"{M}.module.function"):
             counts[r.type] = counts.get(r.type, 0) + 1
     assert counts == {
         "aws_apigatewayv2_api": 1,
@@ -62,9 +62,13 @@ def test_plans_the_whole_stack(plan):
         "aws_lambda_function": 1,
         "aws_lambda_permission": 2,
     }
-    regional = [r for r in plan.resources() if r.module_address == M and not r.type.startswith("aws_iam_")]
+    regional = [
+        r
+        for r in plan.resources()
+        if r.module_address in (M, f"{M}.module.function") and not r.type.startswith("aws_iam_")
+    ]
     assert {r.region for r in regional} == {REGION}
-    assert plan.resource(f"{M}.aws_iam_role.this[0]").values["name"] == f"{NAME}-{REGION}"
+    assert plan.resource(f"{M}.module.function.aws_iam_role.this[0]").values["name"] == f"{NAME}-{REGION}"
 
 
 def test_create_false_yields_zero_resources(plan):
@@ -74,7 +78,7 @@ def test_create_false_yields_zero_resources(plan):
 
 
 def test_function_policy_allows_put_events_on_the_one_bus_and_its_secret_only(plan):
-    policy = plan.resource(f"{M}.aws_iam_role_policy.this[0]").json("policy")
+    policy = plan.resource(f"{M}.module.function.aws_iam_role_policy.this[0]").json("policy")
     statements = {s["Sid"]: s for s in policy["Statement"]}
     for sid, statement in statements.items():
         assert statement["Effect"] == "Allow"
@@ -87,7 +91,7 @@ def test_function_policy_allows_put_events_on_the_one_bus_and_its_secret_only(pl
 
 
 def test_function_settings_and_environment(plan):
-    fn = plan.resource(f"{M}.aws_lambda_function.this[0]").values
+    fn = plan.resource(f"{M}.module.function.aws_lambda_function.this[0]").values
     assert fn["handler"] == "ingestion.handler.handler"
     assert fn["timeout"] == 10 and fn["reserved_concurrent_executions"] == 10
     assert fn["environment"][0]["variables"] == {
@@ -206,7 +210,7 @@ INVALID = {
 def _module_calls(tmp_path: Path, module: str, valid: dict[str, str], invalid: dict[str, str]) -> Path:
     """A git tree with our modules and a root calling `module` once per invalid input."""
     root = tmp_path / "tree"
-    for name in ("lambda-package", module):
+    for name in ("lambda-package", "lambda-function", module):
         shutil.copytree(REPO / "modules" / name, root / "modules" / name, dirs_exist_ok=True)
     shutil.copytree(REPO / "lambda_src", root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
     calls = []

@@ -1,0 +1,184 @@
+# One Lambda function of the pipeline: its package (modules/lambda-package), an execution role limited to
+# its own log group plus the caller's statements, a KMS-encrypted log group with retention, and the
+# function itself (JSON logs, optional DLQ, X-Ray, VPC and code signing). The alert, ingestion and
+# consumer modules differ only in what they pass here.
+
+data "aws_partition" "current" {
+  count = var.create ? 1 : 0
+}
+
+data "aws_caller_identity" "current" {
+  count = var.create ? 1 : 0
+}
+
+locals {
+  partition      = try(data.aws_partition.current[0].partition, "aws")
+  account_id     = try(data.aws_caller_identity.current[0].account_id, "000000000000")
+  role_name      = substr("${var.name}-${var.region}", 0, 64)
+  log_group_name = "/aws/lambda/${var.name}"
+  log_group_arn  = "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${local.log_group_name}"
+}
+
+module "package" {
+  source = "../lambda-package"
+
+  create          = var.create
+  name            = "${var.name}-${var.region}"
+  handler_package = var.handler_package
+  region          = var.region
+  source_dir      = var.package.source_dir
+  output_dir      = var.package.output_dir
+  architecture    = var.package.architecture
+  powertools_layer = {
+    version = var.package.powertools_layer_version
+    arn     = var.package.powertools_layer_arn
+  }
+  extra_layers = var.package.extra_layers
+}
+
+################################################################################
+# Execution role
+################################################################################
+
+data "aws_iam_policy_document" "assume" {
+  count = var.create ? 1 : 0
+
+  statement {
+    sid     = "LambdaAssumesRole"
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "this" {
+  count = var.create ? 1 : 0
+
+  name                 = local.role_name
+  description          = "${var.description} (${var.name} in ${var.region})"
+  assume_role_policy   = data.aws_iam_policy_document.assume[0].json
+  max_session_duration = 3600
+  tags                 = var.tags
+}
+
+data "aws_iam_policy_document" "function" {
+  count = var.create ? 1 : 0
+
+  source_policy_documents = [var.policy_json]
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${local.log_group_arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "this" {
+  count = var.create ? 1 : 0
+
+  name   = var.handler_package
+  role   = aws_iam_role.this[0].id
+  policy = data.aws_iam_policy_document.function[0].json
+}
+
+resource "aws_iam_role_policy_attachment" "xray" {
+  count = var.create && var.tracing_enabled ? 1 : 0
+
+  role       = aws_iam_role.this[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/AWSXRayDaemonWriteAccess"
+}
+
+resource "aws_iam_role_policy_attachment" "vpc" {
+  count = var.create && var.vpc_config != null ? 1 : 0
+
+  role       = aws_iam_role.this[0].name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+}
+
+################################################################################
+# Log group and function
+################################################################################
+
+resource "aws_cloudwatch_log_group" "this" {
+  count = var.create ? 1 : 0
+
+  region            = var.region
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_in_days
+  kms_key_id        = var.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  count = var.create ? 1 : 0
+
+  #checkov:skip=CKV_AWS_116:dead_letter is set by the asynchronous caller (alert); ingestion is synchronous (the sender retries on 5xx) and the consumer's failures stay on its queue, whose redrive dead-letters them.
+  #checkov:skip=CKV_AWS_115:reserved_concurrent_executions is the caller's (the alert path reserves 5); the consumer is bounded by its event source mapping.
+  #checkov:skip=CKV_AWS_117:VPC is opt-in (vpc_config); the functions only call AWS APIs and the chat/paging HTTPS endpoints.
+  #checkov:skip=CKV_AWS_272:Code signing is opt-in (code_signing_config_arn); the zip is built from this repository at plan time.
+  #checkov:skip=CKV_AWS_50:X-Ray is opt-in (tracing_enabled) for cost; with it the mode is Active.
+  region                         = var.region
+  function_name                  = var.name
+  description                    = var.description
+  role                           = aws_iam_role.this[0].arn
+  runtime                        = module.package.runtime
+  architectures                  = module.package.architectures
+  handler                        = module.package.handler
+  filename                       = module.package.filename
+  source_code_hash               = module.package.source_code_hash
+  layers                         = module.package.layers
+  memory_size                    = var.memory_size
+  timeout                        = var.timeout
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  kms_key_arn                    = var.kms_key_arn
+  code_signing_config_arn        = var.code_signing_config_arn
+
+  environment {
+    variables = var.environment
+  }
+
+  dynamic "dead_letter_config" {
+    for_each = var.dead_letter == null ? [] : [var.dead_letter.target_arn]
+    content {
+      target_arn = dead_letter_config.value
+    }
+  }
+
+  tracing_config {
+    mode = var.tracing_enabled ? "Active" : "PassThrough"
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.this[0].name
+  }
+
+  dynamic "vpc_config" {
+    for_each = var.vpc_config == null ? [] : [var.vpc_config]
+    content {
+      subnet_ids         = vpc_config.value.subnet_ids
+      security_group_ids = vpc_config.value.security_group_ids
+    }
+  }
+
+  tags = var.tags
+
+  depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
+}
+
+# Asynchronous invocations (EventBridge targets): how often Lambda retries before the DLQ.
+resource "aws_lambda_function_event_invoke_config" "this" {
+  count = var.create && var.async_invoke != null ? 1 : 0
+
+  region                       = var.region
+  function_name                = aws_lambda_function.this[0].function_name
+  maximum_retry_attempts       = var.async_invoke.maximum_retry_attempts
+  maximum_event_age_in_seconds = var.async_invoke.maximum_event_age_in_seconds
+}
