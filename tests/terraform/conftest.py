@@ -53,3 +53,37 @@ def tf_plan(tf_try_plan: TryPlanFn) -> PlanFn:
         return outcome.plan
 
     return run
+
+
+RefusalsFn = Callable[[str, dict[str, str], dict[str, str]], str]
+
+
+def flat(output: str) -> str:
+    """Terraform's diagnostics without box drawing and line wrapping."""
+    return " ".join(output.replace("│", " ").split())
+
+
+@pytest.fixture
+def tf_module_refusals(tf_try_plan: TryPlanFn, tmp_path: Path) -> RefusalsFn:
+    """`tf_module_refusals(module, valid, invalid)` plans a root that calls `modules/<module>` once per
+    entry of `invalid` (variable -> HCL value, over the `valid` arguments), asserts the plan fails, and
+    returns Terraform's diagnostics as one line, for checking each validation's message."""
+    import shutil
+    import subprocess
+
+    def run(module: str, valid: dict[str, str], invalid: dict[str, str]) -> str:
+        root = tmp_path / "tree"
+        shutil.copytree(REPO / "modules", root / "modules", dirs_exist_ok=True)
+        shutil.copytree(REPO / "lambda_src", root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
+        calls = []
+        for variable, value in invalid.items():
+            body = "\n".join(f"  {k} = {v}" for k, v in {**valid, variable: value}.items())
+            calls.append(f'module "bad_{variable}" {{\n  source = "../modules/{module}"\n{body}\n}}\n')
+        (root / "invalid").mkdir()
+        (root / "invalid" / "main.tf").write_text("\n".join(calls))
+        subprocess.run(["git", "init", "-q", str(root)], check=True)
+        outcome = tf_try_plan(root / "invalid")
+        assert not outcome.ok, f"modules/{module} accepted every invalid input"
+        return flat(outcome.output)
+
+    return run

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -383,33 +381,8 @@ ALSO_REPORTED = [
 ]
 
 
-def _module_calls(tmp_path: Path, module: str, valid: dict[str, str], invalid: dict[str, str]) -> Path:
-    """A git tree with our modules and a root calling `module` once per invalid input."""
-    root = tmp_path / "tree"
-    for name in ("lambda-package", "lambda-function", module):
-        shutil.copytree(REPO / "modules" / name, root / "modules" / name, dirs_exist_ok=True)
-    shutil.copytree(REPO / "lambda_src", root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
-    calls = []
-    for variable, value in invalid.items():
-        arguments = {**valid, variable: value}
-        body = "\n".join(f"  {k} = {v}" for k, v in arguments.items())
-        calls.append(f'module "bad_{variable}" {{\n  source = "../modules/{module}"\n{body}\n}}\n')
-    (root / "invalid").mkdir()
-    (root / "invalid" / "main.tf").write_text("\n".join(calls))
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    return root / "invalid"
-
-
-def _flat(output: str) -> str:
-    """Terraform's diagnostics without box drawing and line wrapping."""
-    return " ".join(output.replace("│", " ").split())
-
-
-def test_every_validation_names_the_fix(tf_try_plan, tmp_path):
-    root = _module_calls(tmp_path, "alerting", VALID, {k: v for k, (v, _) in INVALID.items()})
-    outcome = tf_try_plan(root)
-    assert not outcome.ok
-    output = _flat(outcome.output)
+def test_every_validation_names_the_fix(tf_module_refusals):
+    output = tf_module_refusals("alerting", VALID, {k: v for k, (v, _) in INVALID.items()})
     for variable, (_, message) in INVALID.items():
         assert message in output, f"{variable}: {message!r} not reported"
     for message in ALSO_REPORTED:

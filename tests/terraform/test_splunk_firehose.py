@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -257,31 +255,8 @@ INVALID = {
 ALSO_REPORTED = ["backup_bucket.object_lock.days must not exceed backup_bucket.expiration_days"]
 
 
-def _module_calls(tmp_path: Path, module: str, valid: dict[str, str], invalid: dict[str, str]) -> Path:
-    """A git tree with the module and a root calling it once per invalid input."""
-    root = tmp_path / "tree"
-    shutil.copytree(REPO / "modules" / module, root / "modules" / module)
-    calls = []
-    for variable, value in invalid.items():
-        arguments = {**valid, variable: value}
-        body = "\n".join(f"  {k} = {v}" for k, v in arguments.items())
-        calls.append(f'module "bad_{variable}" {{\n  source = "../modules/{module}"\n{body}\n}}\n')
-    (root / "invalid").mkdir()
-    (root / "invalid" / "main.tf").write_text("\n".join(calls))
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    return root / "invalid"
-
-
-def _flat(output: str) -> str:
-    """Terraform's diagnostics without box drawing and line wrapping."""
-    return " ".join(output.replace("│", " ").split())
-
-
-def test_every_validation_names_the_fix(tf_try_plan, tmp_path):
-    root = _module_calls(tmp_path, "splunk-firehose", VALID, {k: v for k, (v, _) in INVALID.items()})
-    outcome = tf_try_plan(root)
-    assert not outcome.ok
-    output = _flat(outcome.output)
+def test_every_validation_names_the_fix(tf_module_refusals):
+    output = tf_module_refusals("splunk-firehose", VALID, {k: v for k, (v, _) in INVALID.items()})
     for variable, (_, message) in INVALID.items():
         assert message in output, f"{variable}: {message!r} not reported"
     for message in ALSO_REPORTED:
