@@ -45,7 +45,7 @@ def format_text(sim: Simulation) -> str:
     out += [f"  log group {group}: {count} event(s)" for group, count in sorted(sim.log_events.items())]
     out += [f"  {line}" for line in sim.consumers]
     out += ["", "Lambda metrics (EMF, from each function's log group):"]
-    out += [_metrics_line(name, values) for name, values in sim.metrics.items()] or ["  (none)"]
+    out += [f"  {name}: {_metrics(values)}" for name, values in sim.metrics.items()] or ["  (none)"]
     out += ["", "Dead-letter queues:"]
     out += [f"  {name}: {len(msgs)}" for name, msgs in sorted(sim.dead_letters.items())] or ["  (none)"]
     out += ["", *summary_lines(sim), "", sim.engine_note]
@@ -53,8 +53,8 @@ def format_text(sim: Simulation) -> str:
     return "\n".join(out) + "\n"
 
 
-def _metrics_line(function: str, values: dict[str, float]) -> str:
-    return f"  {function}: " + (", ".join(f"{k} {v:g}" for k, v in values.items()) or "no metrics")
+def _metrics(values: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:g}" for k, v in values.items()) or "no metrics"
 
 
 def format_markdown(sim: Simulation) -> str:
@@ -72,6 +72,9 @@ def format_markdown(sim: Simulation) -> str:
     out += [f"- `{a.subject}`" for a in sim.alerts] or ["- none"]
     out += ["", "| target | events |", "|---|---|"]
     out += [f"| `{target}` | {count} |" for target, count in sorted(sim.delivered.items())]
+    out += ["", "| function | metrics (EMF) |", "|---|---|"]
+    out += [f"| `{name}` | {_metrics(values)} |" for name, values in sim.metrics.items()]
+    out += ["", "**Queue consumers**", ""] + [f"- {line}" for line in sim.consumers]
     out += ["", "| dead-letter queue | messages |", "|---|---|"]
     out += [f"| `{name}` | {len(msgs)} |" for name, msgs in sorted(sim.dead_letters.items())]
     out += ["", f"_{sim.engine_note}_", ""]
