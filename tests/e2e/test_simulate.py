@@ -156,3 +156,18 @@ def test_webhook_path_goes_through_the_real_ingestion_lambda():
     # No exclusions in this example: the webhook copy of an OAuth client delete is a detection.
     assert {"all-audits", "oauth-client-delete"} <= set(by_file["36_webhook_path_oauthclient_delete.json"][0].rules)
     assert sim.log_events["/aws/events/genesys-audit"] == sum("all-audits" in t.rules for t in accepted)
+
+
+def test_terminal_and_markdown_reports_show_the_same_outcome(simulation):
+    from genesys_audit_tools.simulate import report
+
+    text, markdown = report.format_text(simulation), report.format_markdown(simulation)
+    for needle in (
+        "Deliveries: 126 delivered, 0 function errors, 0 failed.",
+        "Alerts published: 22; chat/paging requests: pagerduty 22, slack 22, teams 22; Splunk HEC events: 38.",
+        "AlertsSent 22",
+        "ConsumerFindings 28, ConsumerWatchedChanges 5",
+        "CRITICAL: OAuthClient [Legacy Reporting Cl...] Delete by user [a1b2c3d4-1111-4a4a-8b8b-000000000001]",
+    ):
+        assert needle in text and needle in markdown, needle
+    assert "| `genesys-audit-alert-dlq` | 0 |" in markdown
