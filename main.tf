@@ -8,7 +8,7 @@ locals {
   account_id   = data.aws_caller_identity.current.account_id
   partition    = data.aws_partition.current.partition
   create_key   = var.create && var.kms_key_arn == null
-  key_arn      = local.create_key ? aws_kms_key.this[0].arn : var.kms_key_arn
+  key_arn      = local.create_key ? module.kms.key_arn : var.kms_key_arn
   trail_name   = "/aws/events/${var.name}"
   trail_arn    = "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${local.trail_name}"
   queue_name   = "${var.name}-detections"
@@ -28,25 +28,6 @@ locals {
 data "aws_iam_policy_document" "key" {
   count = local.create_key ? 1 : 0
 
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key; administration is limited to this account's root.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key; service statements are scoped by source account or encryption context.
-  #checkov:skip=CKV_AWS_356:Key policy: "*" is the key the policy is attached to.
-
-  statement {
-    sid = "KeyAdministrationByTheAccount"
-    actions = [
-      "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*",
-      "kms:Disable*", "kms:Get*", "kms:Delete*", "kms:TagResource", "kms:UntagResource",
-      "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
-      "kms:GenerateDataKey*",
-    ]
-    resources = ["*"] # in a key policy, "*" is this key
-    principals {
-      type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
-    }
-  }
-
   statement {
     sid       = "EventBridgeEncryptsBusArchiveAndQueueMessages"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]
@@ -59,21 +40,6 @@ data "aws_iam_policy_document" "key" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchLogsEncryptsTheTrail"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
-    resources = ["*"]
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${var.region}.amazonaws.com"]
-    }
-    condition {
-      test     = "ArnEquals"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = [local.trail_arn]
     }
   }
 
@@ -93,23 +59,26 @@ data "aws_iam_policy_document" "key" {
   }
 }
 
-resource "aws_kms_key" "this" {
-  count = local.create_key ? 1 : 0
+module "kms" {
+  source = "./modules/kms-key"
 
-  region                  = var.region
-  description             = "${var.name} Genesys audit pipeline (${var.region})"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.key[0].json
-  tags                    = local.tags
+  create         = local.create_key
+  name           = var.name
+  region         = var.region
+  description    = "${var.name} Genesys audit pipeline (${var.region})"
+  log_group_arns = [local.trail_arn]
+  policy_json    = try(data.aws_iam_policy_document.key[0].json, null)
+  tags           = local.tags
 }
 
-resource "aws_kms_alias" "this" {
-  count = local.create_key ? 1 : 0
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
+}
 
-  region        = var.region
-  name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this
 }
 
 module "bus" {

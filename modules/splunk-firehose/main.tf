@@ -23,7 +23,7 @@ locals {
   log_group_arn     = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.log_group_name}"
 
   create_kms_key = var.create && var.kms_key_arn == null
-  kms_key_arn    = var.create ? (local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn) : null
+  kms_key_arn    = var.create ? (local.create_kms_key ? module.kms.key_arn : var.kms_key_arn) : null
 
   alarm_actions = compact([var.ops_topic_arn])
 }
@@ -34,19 +34,6 @@ locals {
 
 data "aws_iam_policy_document" "kms" {
   count = local.create_kms_key ? 1 : 0
-
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key; the account root statement is the standard delegation to IAM.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key; the account root statement is the standard delegation to IAM.
-  #checkov:skip=CKV_AWS_356:Key policy: "*" is this key; every service statement is further scoped by conditions.
-  statement {
-    sid       = "AccountAdministersKeyThroughIam"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["${local.arn_prefix}:iam::${local.account_id}:root"]
-    }
-  }
 
   statement {
     sid       = "FirehoseRoleWritesBackupsThroughS3"
@@ -68,42 +55,29 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
-  statement {
-    sid       = "CloudWatchLogsEncryptsTheErrorLogGroup"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${var.region}.amazonaws.com"]
-    }
-    condition {
-      test     = "ArnEquals"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = [local.log_group_arn]
-    }
-  }
 }
 
-resource "aws_kms_key" "this" {
-  count = local.create_kms_key ? 1 : 0
+module "kms" {
+  source = "../kms-key"
 
-  region                  = var.region
-  description             = "Genesys audit Splunk delivery (${var.name}): stream, S3 backup, error logs"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms[0].json
-  tags                    = var.tags
-
-  # KMS rejects a key policy naming a role that does not exist yet.
-  depends_on = [aws_iam_role.firehose]
+  create = local.create_kms_key
+  name   = var.name
+  region = var.region
+  # Naming the role resource orders the key after it: KMS rejects a key policy naming a missing role.
+  description    = "Genesys audit Splunk delivery (${var.name}): stream, S3 backup, error logs; used by role ${try(aws_iam_role.firehose[0].name, local.firehose_role_name)}"
+  log_group_arns = [local.log_group_arn]
+  policy_json    = try(data.aws_iam_policy_document.kms[0].json, null)
+  tags           = var.tags
 }
 
-resource "aws_kms_alias" "this" {
-  count = local.create_kms_key ? 1 : 0
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
+}
 
-  region        = var.region
-  name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this
 }
 
 ################################################################################

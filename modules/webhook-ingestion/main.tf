@@ -18,7 +18,7 @@ locals {
   access_log_group_arn   = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.access_log_group}"
 
   create_kms_key = var.create && var.kms_key_arn == null
-  kms_key_arn    = var.create ? (local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_key_arn) : null
+  kms_key_arn    = var.create ? (local.create_kms_key ? module.kms.key_arn : var.kms_key_arn) : null
 
   environment = {
     EVENT_BUS_NAME               = var.event_bus_name
@@ -38,55 +38,25 @@ locals {
 # KMS key for the log groups and the function environment (unless one is given)
 ################################################################################
 
-data "aws_iam_policy_document" "kms" {
-  count = local.create_kms_key ? 1 : 0
+module "kms" {
+  source = "../kms-key"
 
-  #checkov:skip=CKV_AWS_109:Key policy: "*" is this key; the account root statement is the standard delegation to IAM.
-  #checkov:skip=CKV_AWS_111:Key policy: "*" is this key; the account root statement is the standard delegation to IAM.
-  #checkov:skip=CKV_AWS_356:Key policy: "*" is this key; the service statement is scoped to our two log groups.
-  statement {
-    sid       = "AccountAdministersKeyThroughIam"
-    actions   = ["kms:*"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["${local.arn_prefix}:iam::${local.account_id}:root"]
-    }
-  }
-
-  statement {
-    sid       = "CloudWatchLogsEncryptsOurLogGroups"
-    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"]
-    resources = ["*"]
-    principals {
-      type        = "Service"
-      identifiers = ["logs.${var.region}.amazonaws.com"]
-    }
-    condition {
-      test     = "ArnEquals"
-      variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = [local.function_log_group_arn, local.access_log_group_arn]
-    }
-  }
+  create         = local.create_kms_key
+  name           = var.name
+  region         = var.region
+  description    = "Genesys audit webhook ingestion (${var.name}): logs, environment"
+  log_group_arns = [local.function_log_group_arn, local.access_log_group_arn]
+  tags           = var.tags
 }
 
-resource "aws_kms_key" "this" {
-  count = local.create_kms_key ? 1 : 0
-
-  region                  = var.region
-  description             = "Genesys audit webhook ingestion (${var.name}): logs, environment"
-  enable_key_rotation     = true
-  deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.kms[0].json
-  tags                    = var.tags
+moved {
+  from = aws_kms_key.this
+  to   = module.kms.aws_kms_key.this
 }
 
-resource "aws_kms_alias" "this" {
-  count = local.create_kms_key ? 1 : 0
-
-  region        = var.region
-  name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.this[0].key_id
+moved {
+  from = aws_kms_alias.this
+  to   = module.kms.aws_kms_alias.this
 }
 
 ################################################################################

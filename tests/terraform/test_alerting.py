@@ -48,7 +48,7 @@ def _statements(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_plans_the_whole_stack_once(plan):
     counts = {}
     for r in plan.resources():
-        if r.module_address in (M, f"{M}.module.function"):
+        if r.module_address in (M, f"{M}.module.function", f"{M}.module.kms"):
             counts[r.type] = counts.get(r.type, 0) + 1
     assert counts == {
         "aws_cloudwatch_event_target": 2,
@@ -93,7 +93,7 @@ def test_every_regional_resource_takes_the_region_and_the_role_name_carries_it(p
     regional = [
         r
         for r in plan.resources()
-        if r.module_address in (M, f"{M}.module.function") and not r.type.startswith("aws_iam_")
+        if r.module_address in (M, f"{M}.module.function", f"{M}.module.kms") and not r.type.startswith("aws_iam_")
     ]
     assert {r.address: r.region for r in regional} == {r.address: REGION for r in regional}
     assert plan.resource(f"{M}.module.function.aws_iam_role.this[0]").values["name"] == f"{NAME}-{REGION}"
@@ -267,10 +267,10 @@ def test_idempotency_table_matches_the_powertools_schema(plan):
 
 
 def test_key_policy_scopes_each_service(plan):
-    policy = plan.resource(f"{M}.aws_kms_key.this[0]").json("policy")
+    policy = plan.resource(f"{M}.module.kms.aws_kms_key.this[0]").json("policy")
     statements = _statements(policy)
     assert statements["AccountAdministersKeyThroughIam"]["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
-    logs = statements["CloudWatchLogsEncryptsTheFunctionLogGroup"]
+    logs = statements["CloudWatchLogsEncryptsOurLogGroups"]
     assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUP_ARN}}
     function = statements["AlertFunctionUsesKeyThroughItsServices"]
     assert function["Principal"] == {"AWS": ROLE_ARN}
@@ -281,7 +281,7 @@ def test_key_policy_scopes_each_service(plan):
     ]
     rules = statements["AlertRulesUseKeyForDlqAndTopic"]
     assert sorted(rules["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(RULE_ARNS.values())
-    assert plan.resource(f"{M}.aws_kms_key.this[0]").values["enable_key_rotation"] is True
+    assert plan.resource(f"{M}.module.kms.aws_kms_key.this[0]").values["enable_key_rotation"] is True
 
 
 def test_a_caller_key_tracing_and_vpc_take_the_optional_branches(plan):
@@ -289,7 +289,9 @@ def test_a_caller_key_tracing_and_vpc_take_the_optional_branches(plan):
     name = "genesys-audit-alert-byok"
     key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/11111111-2222-3333-4444-555555555555"
     secrets_key = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/66666666-7777-8888-9999-000000000000"
-    types = {r.type for r in plan.resources() if r.module_address in (own, f"{own}.module.function")}
+    types = {
+        r.type for r in plan.resources() if r.module_address in (own, f"{own}.module.function", f"{own}.module.kms")
+    }
     assert "aws_kms_key" not in types and "aws_cloudwatch_event_target" not in types
     assert "aws_lambda_permission" not in types
     fn = plan.resource(f"{own}.module.function.aws_lambda_function.this[0]").values

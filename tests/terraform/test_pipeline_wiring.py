@@ -109,3 +109,34 @@ def test_every_dead_letter_queue_and_the_alert_channels_have_an_alarm(complete):
     channel = alarms["genesys-audit-alert-channel-failures"]
     assert channel.values["metric_name"] == "AlertChannelFailures"
     assert channel.unknown.get("alarm_actions") or channel.values["alarm_actions"]  # the ops topic
+
+
+def test_every_key_policy_lists_its_actions_and_scopes_each_service(complete):
+    """The customer managed keys of examples/complete (pipeline, alerting, Splunk) share one policy shape."""
+    keys = {k.address: k for k in complete.resources("aws_kms_key") if k.values.get("policy")}
+    assert sorted(keys) == [
+        "module.genesys_audit.module.alerting.module.kms.aws_kms_key.this[0]",
+        "module.genesys_audit.module.kms.aws_kms_key.this[0]",
+        "module.genesys_audit.module.siem.module.kms.aws_kms_key.this[0]",
+    ]
+    for address, key in keys.items():
+        assert key.values["enable_key_rotation"] is True and key.values["deletion_window_in_days"] == 30
+        statements = {s["Sid"]: s for s in key.json("policy")["Statement"]}
+        admin = statements["AccountAdministersKeyThroughIam"]
+        assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, address
+        assert "kms:*" not in admin["Action"], address
+        logs = statements["CloudWatchLogsEncryptsOurLogGroups"]
+        assert logs["Principal"] == {"Service": "logs.eu-central-1.amazonaws.com"}
+        assert set(logs["Condition"]) == {"ArnEquals"}, address
+        for sid, statement in statements.items():
+            if sid != "AccountAdministersKeyThroughIam":
+                assert statement.get("Condition"), f"{address} {sid} is not scoped by a condition"
+    pipeline = {
+        s["Sid"]: s for s in keys["module.genesys_audit.module.kms.aws_kms_key.this[0]"].json("policy")["Statement"]
+    }
+    assert pipeline["CloudWatchLogsEncryptsOurLogGroups"]["Condition"]["ArnEquals"] == {
+        "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/aws/events/genesys-audit"
+    }
+    assert pipeline["EventBridgeEncryptsBusArchiveAndQueueMessages"]["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT}
+    }

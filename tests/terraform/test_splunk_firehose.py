@@ -42,7 +42,7 @@ def _in(plan, module: str, type: str) -> list[Any]:
 def test_plans_the_whole_stack(plan):
     counts: dict[str, int] = {}
     for r in plan.resources():
-        if r.module_address == M:
+        if r.module_address in (M, f"{M}.module.kms"):
             counts[r.type] = counts.get(r.type, 0) + 1
     assert counts == {
         "aws_cloudwatch_log_group": 1,
@@ -61,7 +61,9 @@ def test_plans_the_whole_stack(plan):
         "aws_s3_bucket_server_side_encryption_configuration": 1,
         "aws_s3_bucket_versioning": 1,
     }
-    regional = [r for r in plan.resources() if r.module_address == M and not r.type.startswith("aws_iam_")]
+    regional = [
+        r for r in plan.resources() if r.module_address in (M, f"{M}.module.kms") and not r.type.startswith("aws_iam_")
+    ]
     assert {r.region for r in regional} == {REGION}
     roles = sorted(r.values["name"] for r in _in(plan, M, "aws_iam_role"))
     assert roles == [f"{NAME}-events-{REGION}", f"{NAME}-firehose-{REGION}"]
@@ -122,9 +124,7 @@ def test_backup_bucket_is_private_encrypted_versioned_and_expiring(plan):
         block[k] is True
         for k in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
     )
-    (rule,) = plan.resource(f"{M}.aws_s3_bucket_server_side_encryption_configuration.backup[0]").values[
-        "rule"
-    ]
+    (rule,) = plan.resource(f"{M}.aws_s3_bucket_server_side_encryption_configuration.backup[0]").values["rule"]
     assert rule["bucket_key_enabled"] is True
     assert rule["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "aws:kms"
     versioning = plan.resource(f"{M}.aws_s3_bucket_versioning.backup[0]").values
@@ -189,12 +189,12 @@ def test_eventbridge_role_puts_records_on_this_stream_only(plan):
 
 
 def test_key_policy_scopes_the_firehose_role_to_s3_on_our_bucket(plan):
-    policy = plan.resource(f"{M}.aws_kms_key.this[0]").json("policy")
+    policy = plan.resource(f"{M}.module.kms.aws_kms_key.this[0]").json("policy")
     statements = {s["Sid"]: s for s in policy["Statement"]}
     firehose = statements["FirehoseRoleWritesBackupsThroughS3"]
     assert firehose["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:role/{NAME}-firehose-{REGION}"}
     assert firehose["Condition"]["StringEquals"] == {"kms:ViaService": f"s3.{REGION}.amazonaws.com"}
-    logs = statements["CloudWatchLogsEncryptsTheErrorLogGroup"]
+    logs = statements["CloudWatchLogsEncryptsOurLogGroups"]
     assert logs["Condition"] == {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUP_ARN}}
 
 

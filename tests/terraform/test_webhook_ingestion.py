@@ -44,7 +44,7 @@ def _as_list(value: Any) -> list[Any]:
 def test_plans_the_whole_stack(plan):
     counts: dict[str, int] = {}
     for r in plan.resources():
-        if r.module_address in (M, f"{M}.module.function"):
+        if r.module_address in (M, f"{M}.module.function", f"{M}.module.kms"):
             counts[r.type] = counts.get(r.type, 0) + 1
     assert counts == {
         "aws_apigatewayv2_api": 1,
@@ -63,7 +63,7 @@ def test_plans_the_whole_stack(plan):
     regional = [
         r
         for r in plan.resources()
-        if r.module_address in (M, f"{M}.module.function") and not r.type.startswith("aws_iam_")
+        if r.module_address in (M, f"{M}.module.function", f"{M}.module.kms") and not r.type.startswith("aws_iam_")
     ]
     assert {r.region for r in regional} == {REGION}
     assert plan.resource(f"{M}.module.function.aws_iam_role.this[0]").values["name"] == f"{NAME}-{REGION}"
@@ -159,7 +159,7 @@ def test_alarm_on_more_than_5_put_events_failures_in_5_minutes_to_the_ops_topic(
 
 
 def test_key_policy_lets_logs_use_it_for_our_two_log_groups_only(plan):
-    policy = plan.resource(f"{M}.aws_kms_key.this[0]").json("policy")
+    policy = plan.resource(f"{M}.module.kms.aws_kms_key.this[0]").json("policy")
     logs = next(s for s in policy["Statement"] if s["Sid"] == "CloudWatchLogsEncryptsOurLogGroups")
     assert sorted(logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"]) == [
         f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/apigateway/{NAME}",
