@@ -165,11 +165,11 @@ variable "signature_tolerance_seconds" {
 variable "event_source" {
   description = "Source of the events put on the bus (rules on the custom bus match it)."
   type        = string
-  default     = "genesys.cloud.audit"
+  default     = "genesys.audit.webhook" # the ingestion handler's default and the root module's webhook_event_source
 
   validation {
     condition     = !startswith(var.event_source, "aws.")
-    error_message = "event_source must not start with \"aws.\" (reserved by AWS; PutEvents rejects it); e.g. \"genesys.cloud.audit\"."
+    error_message = "event_source must not start with \"aws.\" (reserved by AWS; PutEvents rejects it); e.g. \"genesys.audit.webhook\"."
   }
 }
 

@@ -94,7 +94,7 @@ def test_function_settings_and_environment(plan):
     assert fn["timeout"] == 10 and fn["reserved_concurrent_executions"] == 10
     assert fn["environment"][0]["variables"] == {
         "EVENT_BUS_NAME": "genesys-audit-webhook",
-        "EVENT_SOURCE": "genesys.cloud.audit",
+        "EVENT_SOURCE": "genesys.audit.webhook",
         "WEBHOOK_SECRET_ARN": SECRET_ARN,
         "SIGNATURE_HEADER": "X-Hub-Signature-256",
         "SIGNATURE_TOLERANCE_SECONDS": "300",
