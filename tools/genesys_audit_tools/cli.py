@@ -104,6 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules.register(sub)
 
+    from genesys_audit_tools import backfill
+
+    backfill.register(sub)
+
     simulate = sub.add_parser(
         "simulate",
         help="run the whole pipeline offline on an embedded AWS, from the module's own plan",
