@@ -78,6 +78,7 @@ class BackfillReport:
     read: int = 0
     put: int = 0
     duplicates_skipped: int = 0
+    present_skipped: int = 0  # already in the trail (`present` callback): not put again
     put_calls: int = 0
     api_calls: int = 0
     rate_limited: int = 0
@@ -99,7 +100,8 @@ class _Run:
 
     def __init__(self, reader: AuditApiReader, events_client: Any, options: BackfillOptions, *,
                  store: CheckpointStore | None, state: Checkpoint, now: datetime | None,
-                 progress: Callable[[Progress], None] | None) -> None:
+                 progress: Callable[[Progress], None] | None,
+                 present: Callable[[Window], set[str]] | None = None) -> None:
         self.reader = reader
         self.events = events_client
         self.options = options
@@ -107,6 +109,7 @@ class _Run:
         self.state = state
         self.now = now
         self.progress = progress
+        self.present = present
         self.report = BackfillReport(run_id=state.run_id, dry_run=options.dry_run)
         self.stamp = iso(now or datetime.now(UTC))
         self.wanted = state.services
@@ -131,6 +134,7 @@ class _Run:
     def window(self, window: Window, out_of_time: Callable[[], bool]) -> bool:
         """Put one window; False when time ran out part-way (the checkpoint has the progress)."""
         api = choose_api(window, self.options.mode, now=self.now)
+        present = self.present(window) if self.present is not None else set()
         for service in self.services_for(api):
             if service not in self.report.services:
                 self.report.services.append(service)
@@ -141,7 +145,7 @@ class _Run:
                 if out_of_time():
                     return False
                 try:
-                    self.page(page.entities, seen, window, service, api)
+                    self.page(page.entities, seen, window, service=service, api=api, present=present)
                 finally:
                     self.save()  # also when PutEvents failed part-way: the accepted ids are kept
                 self.tell(window, service)
@@ -153,7 +157,8 @@ class _Run:
         self.tell(window, None)
         return True
 
-    def page(self, entities: list[dict[str, Any]], seen: set[str], window: Window, service: str, api: str) -> None:
+    def page(self, entities: list[dict[str, Any]], seen: set[str], window: Window, *, service: str, api: str,
+             present: set[str]) -> None:
         report, options = self.report, self.options
         report.read += len(entities)
         details: list[dict[str, Any]] = []
@@ -162,6 +167,9 @@ class _Run:
             rid = _audit_id(message)
             if rid is not None and rid in seen:
                 report.duplicates_skipped += 1  # put before a restart, or repeated by the API's paging
+                continue
+            if rid is not None and rid in present:
+                report.present_skipped += 1
                 continue
             if rid is not None:
                 seen.add(rid)
@@ -211,10 +219,13 @@ def run_backfill(
     deadline: Callable[[], float] | None = None,
     now: datetime | None = None,
     prune_before: datetime | None = None,
+    present: Callable[[Window], set[str]] | None = None,
 ) -> BackfillReport:
     """Read [since, until) from the audit API and put every record once; resumable through `store`.
 
     `deadline()` returns seconds left: the run stops between pages when it reaches 0 (`complete` False).
+    `present(window)` returns audit ids the trail already has for a window: those are not put (backfill
+    only the holes; see `trail_presence`).
     """
     wanted = sorted(options.services) or None
     saved = store.load() if store is not None else None
@@ -225,7 +236,8 @@ def run_backfill(
         state = Checkpoint.new(options.bus_name, wanted)
     if prune_before is not None:
         state.prune(prune_before)
-    run = _Run(reader, events_client, options, store=store, state=state, now=now, progress=progress)
+    run = _Run(reader, events_client, options, store=store, state=state, now=now, progress=progress,
+               present=present)
     report = run.report
     windows = list(split(options.since, options.until, options.window))
     report.windows_total = len(windows)
@@ -246,3 +258,16 @@ def run_backfill(
     finally:
         report.api_calls = reader.calls
         report.rate_limited = reader.rate_limited
+
+
+def trail_presence(logs_client: Any, log_group: str) -> Callable[[Window], set[str]]:
+    """`present` for `run_backfill`: the audit ids the trail log group has for a window."""
+    from genesys_audit.backfill.gaps import trail_ids_by_hour
+
+    def present(window: Window) -> set[str]:
+        found: set[str] = set()
+        for ids in trail_ids_by_hour(logs_client, log_group, window.start, window.end).values():
+            found |= ids
+        return found
+
+    return present

@@ -1,0 +1,1 @@
+"""Scheduled backfill Lambda (see handler.py)."""
