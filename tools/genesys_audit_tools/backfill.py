@@ -97,7 +97,7 @@ def _fail(command: str, exc: object) -> int:
 
 def _cmd_backfill(args: argparse.Namespace) -> int:
     from genesys_audit.backfill.checkpoint import FileCheckpoint
-    from genesys_audit.backfill.run import BackfillOptions, run_backfill
+    from genesys_audit.backfill.run import BackfillOptions, run_backfill, trail_presence
     from genesys_audit.errors import GenesysAuditError
 
     bar = ProgressBar(sys.stderr)
@@ -114,7 +114,10 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
         reader = _reader(args)
         store = FileCheckpoint(Path(args.checkpoint)) if args.checkpoint else None
         events = None if args.dry_run else _aws_client("events", args.aws_region)
-        report = run_backfill(reader, events, options, store, where=str(args.checkpoint or ""), progress=bar)
+        present = trail_presence(_aws_client("logs", args.aws_region), args.skip_present_in) if (
+            args.skip_present_in) else None
+        report = run_backfill(reader, events, options, store, where=str(args.checkpoint or ""), progress=bar,
+                              present=present)
     except KeyboardInterrupt:
         bar.close()
         hint = f" with --checkpoint {args.checkpoint}" if args.checkpoint else " (no --checkpoint: from the start)"
@@ -138,7 +141,8 @@ def _cmd_backfill(args: argparse.Namespace) -> int:
         return 0
     sys.stdout.write(
         f"backfill {report.run_id}: put {report.put:,} audit records ({report.read:,} read, "
-        f"{report.duplicates_skipped:,} already put) in {report.put_calls:,} PutEvents calls onto {args.bus}; "
+        f"{report.duplicates_skipped:,} already put, {report.present_skipped:,} already in the trail) in "
+        f"{report.put_calls:,} PutEvents calls onto {args.bus}; "
         f"{report.windows_done} windows done, {report.windows_skipped} skipped (checkpoint), "
         f"{report.api_calls:,} API calls, {report.rate_limited} rate-limited.\n"
     )
@@ -232,6 +236,8 @@ def register(sub: Any) -> None:
     backfill.add_argument("--checkpoint", metavar="FILE", help="save progress here and resume from it")
     backfill.add_argument("--dry-run", action="store_true", help="read and convert, print a count and the first "
                           "entries, put nothing")
+    backfill.add_argument("--skip-present-in", metavar="LOG_GROUP",
+                          help="put only the audits this trail log group lacks (fill the holes `gaps` reports)")
     backfill.add_argument("--sample", type=int, default=3, metavar="N", help="entries shown by --dry-run")
     backfill.add_argument("--window-minutes", type=int, default=60, help="query and checkpoint unit (default 60)")
     backfill.add_argument("--source", default="genesys.audit.webhook",
