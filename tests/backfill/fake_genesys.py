@@ -76,6 +76,7 @@ class FakeGenesys:
     forbid: bool = False
     fail_after_pages: int | None = None  # audit pages served before every further page fails (400)
     status_polls: int = 1  # "Running" answers before "Succeeded"
+    token_page: str | None = None  # answer /oauth/token with this HTML instead (not a Genesys login host)
     pages_served: int = 0
     requests: list[tuple[str, str]] = field(default_factory=list)
     transactions: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -175,6 +176,14 @@ class Handler(BaseHTTPRequestHandler):
 
     def _token(self, body: bytes) -> None:
         fake = self.fake
+        if fake.token_page is not None:
+            raw = fake.token_page.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+            return
         expected = "Basic " + base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
         form = parse_qs(body.decode())
         if self.headers.get("Authorization") != expected or form.get("grant_type") != ["client_credentials"]:

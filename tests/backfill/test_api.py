@@ -105,3 +105,11 @@ def test_choose_api_by_age() -> None:
     assert choose_api(recent, "auto", now=NOW) == REALTIME
     assert choose_api(old, "auto", now=NOW) == QUERY
     assert choose_api(old, REALTIME, now=NOW) == REALTIME
+
+
+def test_a_base_url_that_is_not_genesys(genesys: FakeGenesys) -> None:
+    from genesys_audit.backfill.errors import GenesysApiError
+
+    genesys.token_page = "<html>proxy login</html>"
+    with pytest.raises(GenesysApiError, match="answered 200 without an access_token; is the region or base URL"):
+        reader(genesys).services()

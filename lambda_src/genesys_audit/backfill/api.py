@@ -183,8 +183,10 @@ class AuditApiReader:
                 f"POST {login_url}",
                 login=True,
             )
-        except KeyError as exc:  # a 200 without access_token: not a Genesys login host
-            raise GenesysApiError(f"{login_url} answered without an access_token; is the base URL right?") from exc
+        except (KeyError, ValueError) as exc:  # a 200 that is not a token (JSON or not): not a Genesys login host
+            raise GenesysApiError(
+                f"{login_url} answered 200 without an access_token; is the region or base URL right?"
+            ) from exc
 
     # --- error handling -----------------------------------------------------------------------------
 
@@ -231,7 +233,7 @@ class AuditApiReader:
                     self.sleep(wait)
                     continue
                 raise GenesysApiError(f"{what}: HTTP {status}{': ' + detail if detail else ''}") from None
-            except (OSError, ValueError) as exc:
+            except OSError as exc:
                 raise GenesysApiError(f"{what}: cannot reach Genesys at {self.base_url}: {exc}") from exc
             except Exception as exc:
                 if type(exc).__module__.startswith("urllib3"):
