@@ -8,19 +8,15 @@ from typing import Any
 
 import pytest
 
-from genesys_audit_tools import harness
-
 pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
 
-FIXTURE = Path(__file__).parent / "fixtures" / "module"
+FIXTURE = Path(__file__).parent / "fixtures" / "genesys_backfill"
 M = "module.backfill"
 
 
 @pytest.fixture(scope="module")
-def plan() -> Any:
-    outcome = harness.try_plan(FIXTURE)
-    assert outcome.ok and outcome.plan is not None, outcome.output
-    return outcome.plan
+def plan(tf_plan: Any) -> Any:
+    return tf_plan(FIXTURE)
 
 
 def test_plans_the_schedule_and_the_function(plan: Any) -> None:
@@ -54,8 +50,46 @@ def test_function_settings_and_least_privilege(plan: Any) -> None:
     assert "arn:aws:lambda:eu-west-1:123456789012:layer:genesys-sdk:3" in values["layers"]
     [policy] = [r for r in plan.resources() if r.type == "aws_iam_role_policy" and r.module_address.startswith(M)]
     statements = {s["Sid"]: s for s in json.loads(policy.values["policy"])["Statement"]}
-    assert set(statements) == {"PutEventsOnTheAuditBus", "ReadGenesysClientCredentials", "KeepTheCheckpoint",
-                               "DecryptClientCredentialsThroughSecretsManager", "ReadTheTrailForPresentAudits",
-                               "WriteOwnLogs"}
+    assert set(statements) == {
+        "PutEventsOnTheAuditBus",
+        "ReadGenesysClientCredentials",
+        "KeepTheCheckpoint",
+        "DecryptClientCredentialsThroughSecretsManager",
+        "ReadTheTrailForPresentAudits",
+        "WriteOwnLogs",
+    }
     for statement in statements.values():
         assert "*" not in json.dumps(statement["Resource"]).replace(":*", "")
+
+
+SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-audit/backfill-AbCdEf"
+VALID = {
+    "region": '"eu-west-1"',
+    "event_bus_name": '"genesys-audit"',
+    "genesys_region": '"mypurecloud.ie"',
+    "genesys_credentials_secret_arn": f'"{SECRET}"',
+    "genesys_sdk_layer_arn": '"arn:aws:lambda:eu-west-1:123456789012:layer:genesys-sdk:3"',
+}
+INVALID = {
+    "name": ('"genesys audit"', "name must be 1-40 letters, digits, '_' or '-'"),
+    "region": ('"Ireland"', 'region must be an AWS region code such as "eu-west-1"; got "Ireland"'),
+    "event_bus_name": ('"aws.partner/genesys.com/cloud/x/y"', "event_bus_name must name a custom bus"),
+    "event_source": ('"aws.genesys"', 'event_source must not start with "aws." (reserved by AWS)'),
+    "genesys_region": ('"genesys.example.com"', "genesys_region must be a Genesys Cloud region domain"),
+    "genesys_credentials_secret_arn": (
+        '"backfill"',
+        "genesys_credentials_secret_arn must be a Secrets Manager secret ARN",
+    ),
+    "genesys_sdk_layer_arn": (
+        '"arn:aws:lambda:eu-west-1:123456789012:layer:genesys-sdk"',
+        "genesys_sdk_layer_arn must be a versioned layer ARN",
+    ),
+    "schedule_expression": ('"hourly"', "schedule_expression must be rate(...) or cron(...)"),
+    "lookback_hours": ("0", "lookback_hours must be 1-8760"),
+}
+
+
+def test_every_validation_names_the_fix(tf_module_refusals: Any) -> None:
+    output = tf_module_refusals("genesys-backfill", VALID, {k: v for k, (v, _) in INVALID.items()})
+    for variable, (_, message) in INVALID.items():
+        assert message in output, f"{variable}: {message!r} not reported"
