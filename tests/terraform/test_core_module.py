@@ -20,7 +20,7 @@ DETAIL_TYPE = ["v2.audits.entitytype.{id}.entityid.{id}"]
 ORG = "7c1f2a9e-3b4d-4e8f-9a10-2b3c4d5e6f70"
 SOURCE = f"aws.partner/genesys.com/cloud/{ORG}/audit-events"
 ACCOUNT = "123456789012"
-EXAMPLES = ["minimal", "complete", "multi-region", "webhook-ingestion", "splunk"]
+EXAMPLES = ["minimal", "complete", "multi-region", "webhook-ingestion", "splunk", "genesys-integration"]
 # examples/complete's exclusions
 AUTOMATION = ["d4e5f6a7-4444-4d4d-9e9e-000000000004", "f0f0f0f0-aaaa-4aaa-8aaa-00000000a070"]
 EXCLUDED_USERS = ["9f9f9f9f-0000-4000-8000-00000000e0e0"]

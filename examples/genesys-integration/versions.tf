@@ -1,0 +1,14 @@
+terraform {
+  required_version = ">= 1.9"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 6.0"
+    }
+    genesyscloud = {
+      source  = "mypurecloud/genesyscloud"
+      version = ">= 1.0"
+    }
+  }
+}
