@@ -5,6 +5,7 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
+  residency    = jsondecode(file("${path.module}/residency.json"))
   account_id   = data.aws_caller_identity.current.account_id
   partition    = data.aws_partition.current.partition
   create_key   = var.create && var.kms_key_arn == null

@@ -26,30 +26,18 @@ variable "region" {
 }
 
 variable "data_residency" {
-  description = "The boundary the region must lie in: EU (member-state regions), UK, CH, EUROPE (every eu-*), US, US_GOV, CA, AU, JP, IN, BR, or ANY."
+  description = "The boundary the region must lie in: EU (member-state regions), UK, CH, EUROPE (every eu-*), US, US_GOV, CA, AU, JP, IN, BR, or ANY. The regions of each are in residency.json."
   type        = string
   default     = "ANY"
 
   validation {
-    condition     = contains(["EU", "UK", "CH", "EUROPE", "US", "US_GOV", "CA", "AU", "JP", "IN", "BR", "ANY"], var.data_residency)
-    error_message = "data_residency must be one of EU, UK, CH, EUROPE, US, US_GOV, CA, AU, JP, IN, BR, ANY; got \"${var.data_residency}\"."
+    condition     = var.data_residency == "ANY" || contains(keys(local.residency.aws_regions), var.data_residency)
+    error_message = "data_residency must be one of ${join(", ", keys(local.residency.aws_regions))}, ANY; got \"${var.data_residency}\"."
   }
 
   validation {
-    condition = var.data_residency == "ANY" || contains(lookup({
-      EU     = ["eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"]
-      UK     = ["eu-west-2"]
-      CH     = ["eu-central-2"]
-      EUROPE = ["eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"]
-      US     = ["us-east-1", "us-east-2", "us-west-1", "us-west-2"]
-      US_GOV = ["us-gov-east-1", "us-gov-west-1"]
-      CA     = ["ca-central-1", "ca-west-1"]
-      AU     = ["ap-southeast-2", "ap-southeast-4"]
-      JP     = ["ap-northeast-1", "ap-northeast-3"]
-      IN     = ["ap-south-1", "ap-south-2"]
-      BR     = ["sa-east-1"]
-    }, var.data_residency, []), var.region)
-    error_message = "data_residency = \"${var.data_residency}\" does not allow region \"${var.region}\": audit events (user ids, IPs, recording ids) would leave the boundary. Choose a region inside it (EU: eu-central-1, eu-west-1, eu-west-3, eu-north-1, eu-south-1, eu-south-2) or set data_residency = \"ANY\"."
+    condition     = var.data_residency == "ANY" || contains(lookup(local.residency.aws_regions, var.data_residency, []), var.region)
+    error_message = "data_residency = \"${var.data_residency}\" does not allow region \"${var.region}\": audit events (user ids, IPs, recording ids) would leave the boundary. Choose a region inside it (${var.data_residency}: ${join(", ", lookup(local.residency.aws_regions, var.data_residency, []))}) or set data_residency = \"ANY\"."
   }
 }
 

@@ -7,6 +7,8 @@ data "genesyscloud_organizations_me" "this" {
 }
 
 locals {
+  # The boundaries shared with the root module's data_residency.
+  residency      = jsondecode(file("${path.module}/../../residency.json"))
   genesys_org_id = var.genesys_org_id != null ? var.genesys_org_id : try(data.genesyscloud_organizations_me.this[0].id, null)
 
   # The four properties of the integration type amazon-eventbridge-source (reference doc section 3).

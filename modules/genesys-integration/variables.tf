@@ -72,48 +72,24 @@ variable "event_filter" {
 }
 
 variable "data_residency" {
-  description = "The boundary both the Genesys region and the AWS region must lie in, as in the root module: EU, UK, CH, EUROPE, US, US_GOV, CA, AU, JP, IN, BR, or ANY."
+  description = "The boundary both the Genesys region and the AWS region must lie in, as in the root module: EU, UK, CH, EUROPE, US, US_GOV, CA, AU, JP, IN, BR, or ANY (the regions of each are in residency.json at the repository root)."
   type        = string
   default     = "ANY"
 
   validation {
-    condition     = contains(["EU", "UK", "CH", "EUROPE", "US", "US_GOV", "CA", "AU", "JP", "IN", "BR", "ANY"], var.data_residency)
-    error_message = "data_residency must be one of EU, UK, CH, EUROPE, US, US_GOV, CA, AU, JP, IN, BR, ANY; got \"${var.data_residency}\"."
+    condition     = var.data_residency == "ANY" || contains(keys(local.residency.aws_regions), var.data_residency)
+    error_message = "data_residency must be one of ${join(", ", keys(local.residency.aws_regions))}, ANY; got \"${var.data_residency}\"."
   }
 
   # The AWS region where Genesys creates the partner source, inside the boundary.
   validation {
-    condition = var.data_residency == "ANY" || contains(lookup({
-      EU     = ["eu-central-1", "eu-west-1", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"]
-      UK     = ["eu-west-2"]
-      CH     = ["eu-central-2"]
-      EUROPE = ["eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3", "eu-north-1", "eu-south-1", "eu-south-2"]
-      US     = ["us-east-1", "us-east-2", "us-west-1", "us-west-2"]
-      US_GOV = ["us-gov-east-1", "us-gov-west-1"]
-      CA     = ["ca-central-1", "ca-west-1"]
-      AU     = ["ap-southeast-2", "ap-southeast-4"]
-      JP     = ["ap-northeast-1", "ap-northeast-3"]
-      IN     = ["ap-south-1", "ap-south-2"]
-      BR     = ["sa-east-1"]
-    }, var.data_residency, []), var.aws_region)
-    error_message = "data_residency = \"${var.data_residency}\" does not allow AWS region \"${var.aws_region}\": Genesys would send the audit events (user ids, IPs, recording ids) out of the boundary. Choose an aws_region inside it, or set data_residency = \"ANY\"."
+    condition     = var.data_residency == "ANY" || contains(lookup(local.residency.aws_regions, var.data_residency, []), var.aws_region)
+    error_message = "data_residency = \"${var.data_residency}\" does not allow AWS region \"${var.aws_region}\": Genesys would send the audit events (user ids, IPs, recording ids) out of the boundary. Choose an aws_region inside it (${join(", ", lookup(local.residency.aws_regions, var.data_residency, []))}), or set data_residency = \"ANY\"."
   }
 
   # The Genesys region (where the audit records are produced and held), inside the boundary.
   validation {
-    condition = var.data_residency == "ANY" || contains(lookup({
-      EU     = ["mypurecloud.ie", "mypurecloud.de"]
-      UK     = ["euw2.pure.cloud"]
-      CH     = ["euc2.pure.cloud"]
-      EUROPE = ["mypurecloud.ie", "mypurecloud.de", "euw2.pure.cloud", "euc2.pure.cloud"]
-      US     = ["mypurecloud.com", "usw2.pure.cloud", "use2.us-gov-pure.cloud"]
-      US_GOV = []
-      CA     = ["cac1.pure.cloud"]
-      AU     = ["mypurecloud.com.au"]
-      JP     = ["mypurecloud.jp", "apne3.pure.cloud"]
-      IN     = ["aps1.pure.cloud"]
-      BR     = ["sae1.pure.cloud"]
-    }, var.data_residency, []), var.genesys_region)
+    condition     = var.data_residency == "ANY" || contains(lookup(local.residency.genesys_regions, var.data_residency, []), var.genesys_region)
     error_message = "data_residency = \"${var.data_residency}\" does not allow Genesys region \"${var.genesys_region}\": the org's audit records are held outside the boundary, so an integration cannot keep them inside it. Use an org in a Genesys region inside the boundary, or set data_residency = \"ANY\"."
   }
 }

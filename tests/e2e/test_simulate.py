@@ -122,7 +122,7 @@ def test_duplicate_deliveries_alert_once_and_reach_the_siem_once(tmp_path):
 def test_a_catalog_rule_broken_on_purpose_is_caught(tmp_path):
     work = tmp_path / "repo"
     work.mkdir()
-    for part in ("main.tf", "variables.tf", "outputs.tf", "versions.tf"):
+    for part in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "residency.json"):
         shutil.copy(REPO / part, work / part)
     shutil.copytree(REPO / "modules", work / "modules")
     shutil.copytree(REPO / "examples" / "complete", work / "examples" / "complete")

@@ -74,6 +74,7 @@ def tf_module_refusals(tf_try_plan: TryPlanFn, tmp_path: Path) -> RefusalsFn:
     def run(module: str, valid: dict[str, str], invalid: dict[str, str]) -> str:
         root = tmp_path / "tree"
         shutil.copytree(REPO / "modules", root / "modules", dirs_exist_ok=True)
+        shutil.copy(REPO / "residency.json", root / "residency.json")
         shutil.copytree(REPO / "lambda_src", root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
         calls = []
         for variable, value in invalid.items():

@@ -84,7 +84,10 @@ INVALID = {
     "aws_region": ('"Frankfurt"', 'aws_region must be an AWS region code such as "eu-central-1"; got "Frankfurt"'),
     "event_source_suffix": ('"audit events"', "event_source_suffix must be 1-64 characters of A-Z, a-z, 0-9"),
     "event_filter": ("[]", "event_filter must list at least one notification topic pattern"),
-    "data_residency": ('"MOON"', "data_residency must be one of EU, UK, CH, EUROPE"),
+    "data_residency": (
+        '"MOON"',
+        'data_residency must be one of AU, BR, CA, CH, EU, EUROPE, IN, JP, UK, US, US_GOV, ANY; got "MOON"',
+    ),
     "intended_state": ('"ON"', 'intended_state must be "ENABLED" or "DISABLED"; got "ON"'),
 }
 
