@@ -17,6 +17,17 @@ locals {
   bus_arn      = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${coalesce(local.bus_name, "none")}"
   rule_sources = var.bus_type == "partner" ? compact([module.bus.partner_event_source_name]) : [var.webhook_event_source]
 
+  # Functions whose log groups the pipeline key encrypts: its policy names each log group (a cycle-free
+  # copy of the names the modules are given below).
+  consumer_name   = "${var.name}-consumer"
+  backfill_name   = "${var.name}-backfill"
+  create_consumer = var.create && var.consumer.enabled && var.queue.enabled
+  create_backfill = var.create && var.backfill.enabled
+  log_group_arns = concat([local.trail_arn], [
+    for f in concat(local.create_consumer ? [local.consumer_name] : [], local.create_backfill ? [local.backfill_name] : []) :
+    "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/lambda/${f}"
+  ])
+
   destinations = merge(
     { for k, v in { trail = module.trail.destination } : k => v if v != null },
     { for k, v in { queue = module.queue.destination } : k => v if v != null },
@@ -67,7 +78,7 @@ module "kms" {
   name           = var.name
   region         = var.region
   description    = "${var.name} Genesys audit pipeline (${var.region})"
-  log_group_arns = [local.trail_arn]
+  log_group_arns = local.log_group_arns
   policy_json    = try(data.aws_iam_policy_document.key[0].json, null)
   tags           = local.tags
 }
@@ -209,8 +220,8 @@ module "siem" {
 module "consumer" {
   source = "./modules/queue-consumer"
 
-  create             = var.create && var.consumer.enabled && var.queue.enabled
-  name               = "${var.name}-consumer"
+  create             = local.create_consumer
+  name               = local.consumer_name
   region             = var.region
   queue_arn          = coalesce(module.queue.queue_arn, "arn:aws:sqs:${var.region}:${local.account_id}:unset")
   queue_kms_key_arn  = coalesce(local.key_arn, "unset")
@@ -236,4 +247,26 @@ module "webhook" {
   ops_topic_arn              = module.monitoring.ops_topic_arn
   package                    = var.webhook.package
   tags                       = local.tags
+}
+
+module "backfill" {
+  source = "./modules/genesys-backfill"
+
+  create                          = local.create_backfill
+  name                            = local.backfill_name
+  region                          = var.region
+  event_bus_name                  = var.bus_type == "custom" ? coalesce(local.bus_name, var.custom_bus_name) : var.custom_bus_name
+  event_source                    = var.webhook_event_source
+  genesys_region                  = coalesce(var.backfill.genesys_region, "mypurecloud.com")
+  genesys_credentials_secret_arn  = coalesce(var.backfill.credentials_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  genesys_credentials_kms_key_arn = var.backfill.credentials_kms_key_arn
+  genesys_sdk_layer_arn           = coalesce(var.backfill.sdk_layer_arn, "arn:aws:lambda:${var.region}:${local.account_id}:layer:unset:1")
+  schedule_expression             = var.backfill.schedule_expression
+  lookback_hours                  = var.backfill.lookback_hours
+  service_names                   = var.backfill.service_names
+  trail_log_group_name            = var.trail.enabled ? local.trail_name : null
+  kms_key_arn                     = local.key_arn
+  ops_topic_arn                   = module.monitoring.ops_topic_arn
+  package                         = var.backfill.package
+  tags                            = local.tags
 }

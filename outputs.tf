@@ -68,6 +68,11 @@ output "kms_key_arn" {
   value       = var.create ? local.key_arn : null
 }
 
+output "backfill_function_name" {
+  description = "The scheduled backfill function (null unless backfill.enabled)."
+  value       = module.backfill.function_name
+}
+
 output "pipeline" {
   description = "Everything above in one object."
   value = {

@@ -262,3 +262,34 @@ variable "webhook" {
     error_message = "webhook.enabled needs webhook.webhook_secret_arn: the HMAC secret lives in Secrets Manager, never in a variable."
   }
 }
+
+variable "backfill" {
+  description = "Scheduled backfill (modules/genesys-backfill) onto the custom bus (bus_type = \"custom\"): each run reads the last lookback_hours from the Genesys audit API and puts what the trail is missing; an alarm tells the ops topic when it filled a hole. Needs an OAuth client (client credentials, audits:audit:view) in Secrets Manager and a layer with the Genesys SDK."
+  type = object({
+    enabled                 = optional(bool, false)
+    genesys_region          = optional(string)
+    credentials_secret_arn  = optional(string)
+    credentials_kms_key_arn = optional(string)
+    sdk_layer_arn           = optional(string)
+    schedule_expression     = optional(string, "rate(1 hour)")
+    lookback_hours          = optional(number, 24)
+    service_names           = optional(list(string), [])
+    package                 = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
+  })
+  default = {}
+
+  validation {
+    condition     = !var.backfill.enabled || (var.backfill.genesys_region != null && var.backfill.credentials_secret_arn != null && var.backfill.sdk_layer_arn != null)
+    error_message = "backfill.enabled needs backfill.genesys_region (e.g. \"mypurecloud.ie\"), backfill.credentials_secret_arn (a Secrets Manager secret {\"client_id\", \"client_secret\"}) and backfill.sdk_layer_arn (a layer with purecloudplatformclientv2)."
+  }
+
+  validation {
+    condition     = !var.backfill.enabled || var.bus_type == "custom"
+    error_message = "backfill.enabled needs bus_type = \"custom\": only a custom bus takes PutEvents, and the partner bus's rules match only the partner source. See \"Backfill and gap detection\" in the README for partner deployments."
+  }
+
+  validation {
+    condition     = !var.backfill.enabled || var.data_residency == "ANY" || contains(lookup(local.residency.genesys_regions, var.data_residency, []), coalesce(var.backfill.genesys_region, "-"))
+    error_message = "data_residency = \"${var.data_residency}\" does not allow Genesys region \"${coalesce(var.backfill.genesys_region, "-")}\": the backfill would read the audit records from outside the boundary. Use an org in a Genesys region inside it (${join(", ", lookup(local.residency.genesys_regions, var.data_residency, []))}), or set data_residency = \"ANY\"."
+  }
+}

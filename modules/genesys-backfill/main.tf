@@ -13,6 +13,7 @@ data "aws_caller_identity" "current" {
 }
 
 locals {
+  residency       = jsondecode(file("${path.module}/../../residency.json")) # genesys_domains: every Genesys region
   partition       = try(data.aws_partition.current[0].partition, "aws")
   account_id      = try(data.aws_caller_identity.current[0].account_id, "000000000000")
   event_bus_arn   = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${var.event_bus_name}"
@@ -29,7 +30,7 @@ locals {
       CHECKPOINT_PARAMETER_NAME      = local.parameter_name
       BACKFILL_LOOKBACK_HOURS        = tostring(var.lookback_hours)
       BACKFILL_SETTLE_MINUTES        = tostring(var.settle_minutes)
-      POWERTOOLS_SERVICE_NAME        = "backfill"
+      POWERTOOLS_SERVICE_NAME        = var.name
       POWERTOOLS_METRICS_NAMESPACE   = var.metrics_namespace
     },
     length(var.service_names) == 0 ? {} : { GENESYS_SERVICE_NAMES = join(",", var.service_names) },
@@ -130,4 +131,49 @@ resource "aws_lambda_permission" "schedule" {
   function_name = module.function.function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.schedule[0].arn
+}
+
+################################################################################
+# Alarms: a failed run, and holes the run found in the trail
+################################################################################
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  count = var.create ? 1 : 0
+
+  region              = var.region
+  alarm_name          = "${var.name}-errors"
+  alarm_description   = "A backfill run failed (bad credentials, a missing audits:audit:view scope, the audit API or PutEvents). The next scheduled run resumes from the checkpoint, but until a run succeeds no hole is filled: check ${module.function.log_group_name}."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = module.function.function_name }
+  statistic           = "Sum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = compact([var.ops_topic_arn])
+  ok_actions          = compact([var.ops_topic_arn])
+  tags                = var.tags
+}
+
+# With the trail known, every record put is one the trail was missing: a hole in the audit trail
+# (integration disabled, a dropped partner source, scope drift) that the run has just filled.
+resource "aws_cloudwatch_metric_alarm" "holes" {
+  count = var.create && var.trail_log_group_name != null ? 1 : 0
+
+  region              = var.region
+  alarm_name          = "${var.name}-holes-filled"
+  alarm_description   = "The trail ${coalesce(var.trail_log_group_name, "-")} was missing audits that the Genesys audit API holds; the backfill put them on ${var.event_bus_name}. Find why the live path lost them (integration state, partner source, event filter) in ${module.function.log_group_name}: each run logs its windows and counts."
+  namespace           = var.metrics_namespace
+  metric_name         = "BackfillRecordsPut"
+  dimensions          = { service = var.name }
+  statistic           = "Sum"
+  period              = 3600
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = compact([var.ops_topic_arn])
+  tags                = var.tags
 }

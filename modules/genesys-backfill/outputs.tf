@@ -22,3 +22,8 @@ output "checkpoint_parameter_name" {
   description = "The SSM parameter holding the checkpoint (created by the function on its first run)."
   value       = var.create ? local.parameter_name : null
 }
+
+output "log_group_name" {
+  description = "The function's log group (each run logs its windows and counts)."
+  value       = var.create ? module.function.log_group_name : null
+}

@@ -51,13 +51,8 @@ variable "genesys_region" {
   type        = string
 
   validation {
-    condition = contains([
-      "mypurecloud.com", "mypurecloud.ie", "mypurecloud.com.au", "mypurecloud.jp", "mypurecloud.de",
-      "usw2.pure.cloud", "cac1.pure.cloud", "apne2.pure.cloud", "euw2.pure.cloud", "aps1.pure.cloud",
-      "use2.us-gov-pure.cloud", "sae1.pure.cloud", "mec1.pure.cloud", "apne3.pure.cloud", "euc2.pure.cloud",
-      "mxc1.pure.cloud", "apse1.pure.cloud", "edee1.eusc-pure.cloud",
-    ], var.genesys_region)
-    error_message = "genesys_region must be a Genesys Cloud region domain such as \"mypurecloud.ie\" (login.mypurecloud.ie) or \"euw2.pure.cloud\"; got \"${var.genesys_region}\"."
+    condition     = contains(local.residency.genesys_domains, var.genesys_region)
+    error_message = "genesys_region must be a Genesys Cloud region domain such as \"mypurecloud.ie\" (login.mypurecloud.ie): ${join(", ", local.residency.genesys_domains)}; got \"${var.genesys_region}\"."
   }
 }
 
@@ -179,6 +174,17 @@ variable "package" {
     extra_layers             = optional(list(string), [])
   })
   default = {}
+}
+
+variable "ops_topic_arn" {
+  description = "SNS topic the alarms notify: a failed run (alarm and OK) and holes found in the trail. null creates the alarms without actions."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.ops_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:.+$", var.ops_topic_arn))
+    error_message = "ops_topic_arn must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>) or null."
+  }
 }
 
 variable "tags" {

@@ -9,13 +9,8 @@ variable "genesys_region" {
   type        = string
 
   validation {
-    condition = contains([
-      "mypurecloud.com", "mypurecloud.ie", "mypurecloud.com.au", "mypurecloud.jp", "mypurecloud.de",
-      "usw2.pure.cloud", "cac1.pure.cloud", "apne2.pure.cloud", "euw2.pure.cloud", "aps1.pure.cloud",
-      "use2.us-gov-pure.cloud", "sae1.pure.cloud", "mec1.pure.cloud", "apne3.pure.cloud", "euc2.pure.cloud",
-      "mxc1.pure.cloud", "apse1.pure.cloud", "edee1.eusc-pure.cloud",
-    ], var.genesys_region)
-    error_message = "genesys_region must be the domain of the org's login URL (login.<domain>): mypurecloud.com, mypurecloud.ie, mypurecloud.com.au, mypurecloud.jp, mypurecloud.de, usw2.pure.cloud, cac1.pure.cloud, apne2.pure.cloud, euw2.pure.cloud, aps1.pure.cloud, use2.us-gov-pure.cloud, sae1.pure.cloud, mec1.pure.cloud, apne3.pure.cloud, euc2.pure.cloud, mxc1.pure.cloud, apse1.pure.cloud or edee1.eusc-pure.cloud; got \"${var.genesys_region}\"."
+    condition     = contains(local.residency.genesys_domains, var.genesys_region)
+    error_message = "genesys_region must be the domain of the org's login URL (login.<domain>): ${join(", ", local.residency.genesys_domains)}; got \"${var.genesys_region}\"."
   }
 }
 

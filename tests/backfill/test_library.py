@@ -29,6 +29,14 @@ def test_region_table_matches_the_sdk() -> None:
     assert sdk == GENESYS_REGIONS
 
 
+def test_the_terraform_region_list_is_the_sdk_region_table() -> None:
+    """residency.json (read by the Terraform modules' validations) names the same Genesys regions."""
+    residency = json.loads((REPO / "residency.json").read_text())
+    assert residency["genesys_domains"] == list(GENESYS_REGIONS.values())
+    for boundary, domains in residency["genesys_regions"].items():
+        assert set(domains) <= set(residency["genesys_domains"]), boundary
+
+
 @pytest.mark.parametrize("given", ["mypurecloud.ie", "api.mypurecloud.ie", "https://login.mypurecloud.ie/",
                                    "eu-west-1", "eu_west_1", "MyPureCloud.IE"])
 def test_region_forms(given: str) -> None:

@@ -65,26 +65,30 @@ def flat(output: str) -> str:
 
 @pytest.fixture
 def tf_module_refusals(tf_try_plan: TryPlanFn, tmp_path: Path) -> RefusalsFn:
-    """`tf_module_refusals(module, valid, invalid)` plans a root that calls `modules/<module>` once per
-    entry of `invalid` (variable -> HCL value, over the `valid` arguments), asserts the plan fails, and
-    returns Terraform's diagnostics as one line, for checking each validation's message."""
+    """`tf_module_refusals(module, valid, invalid)` plans a root that calls `modules/<module>` (the root
+    module itself for ".") once per entry of `invalid` (variable -> HCL value, over the `valid`
+    arguments), asserts the plan fails, and returns Terraform's diagnostics as one line, for checking
+    each validation's message."""
     import shutil
     import subprocess
 
     def run(module: str, valid: dict[str, str], invalid: dict[str, str]) -> str:
-        root = tmp_path / "tree"
+        root = tmp_path / f"tree{len(list(tmp_path.iterdir()))}"  # one tree per call
         shutil.copytree(REPO / "modules", root / "modules", dirs_exist_ok=True)
         shutil.copy(REPO / "residency.json", root / "residency.json")
         shutil.copytree(REPO / "lambda_src", root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
+        for tf in REPO.glob("*.tf") if module == "." else ():
+            shutil.copy(tf, root / tf.name)
+        source = "./.." if module == "." else f"../modules/{module}"
         calls = []
         for variable, value in invalid.items():
             body = "\n".join(f"  {k} = {v}" for k, v in {**valid, variable: value}.items())
-            calls.append(f'module "bad_{variable}" {{\n  source = "../modules/{module}"\n{body}\n}}\n')
+            calls.append(f'module "bad_{variable}" {{\n  source = "{source}"\n{body}\n}}\n')
         (root / "invalid").mkdir()
         (root / "invalid" / "main.tf").write_text("\n".join(calls))
         subprocess.run(["git", "init", "-q", str(root)], check=True)
         outcome = tf_try_plan(root / "invalid")
-        assert not outcome.ok, f"modules/{module} accepted every invalid input"
+        assert not outcome.ok, f"{source} accepted every invalid input"
         return flat(outcome.output)
 
     return run

@@ -28,6 +28,7 @@ def test_plans_the_schedule_and_the_function(plan: Any) -> None:
         "aws_cloudwatch_event_rule": 1,
         "aws_cloudwatch_event_target": 1,
         "aws_cloudwatch_log_group": 1,
+        "aws_cloudwatch_metric_alarm": 2,
         "aws_iam_role": 1,
         "aws_iam_role_policy": 1,
         "aws_lambda_function": 1,
@@ -93,3 +94,65 @@ def test_every_validation_names_the_fix(tf_module_refusals: Any) -> None:
     output = tf_module_refusals("genesys-backfill", VALID, {k: v for k, (v, _) in INVALID.items()})
     for variable, (_, message) in INVALID.items():
         assert message in output, f"{variable}: {message!r} not reported"
+
+
+def test_alarms_report_failed_runs_and_the_holes_a_run_filled(plan: Any) -> None:
+    alarms = {
+        r.values["alarm_name"]: r.values
+        for r in plan.resources("aws_cloudwatch_metric_alarm")
+        if r.module_address.startswith(M)
+    }
+    assert set(alarms) == {"genesys-audit-backfill-errors", "genesys-audit-backfill-holes-filled"}
+    errors = alarms["genesys-audit-backfill-errors"]
+    assert (errors["namespace"], errors["metric_name"]) == ("AWS/Lambda", "Errors")
+    assert errors["dimensions"] == {"FunctionName": "genesys-audit-backfill"}
+    holes = alarms["genesys-audit-backfill-holes-filled"]
+    # The function's EMF metric, with Powertools' service dimension = POWERTOOLS_SERVICE_NAME.
+    assert (holes["namespace"], holes["metric_name"]) == ("GenesysAudit", "BackfillRecordsPut")
+    assert holes["dimensions"] == {"service": "genesys-audit-backfill"}
+    [fn] = [r for r in plan.resources("aws_lambda_function") if r.module_address.startswith(M)]
+    assert fn.values["environment"][0]["variables"]["POWERTOOLS_SERVICE_NAME"] == "genesys-audit-backfill"
+    for alarm in alarms.values():
+        assert alarm["alarm_actions"] == ["arn:aws:sns:eu-west-1:123456789012:genesys-audit-ops"]
+        assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
+
+
+REPO = FIXTURE.parents[3]
+
+
+def test_the_root_module_wires_the_backfill_to_its_custom_bus_trail_key_and_ops_topic(tf_plan: Any) -> None:
+    webhook = tf_plan(REPO / "examples" / "webhook-ingestion")
+    fn = webhook.resource("module.genesys_audit.module.backfill.module.function.aws_lambda_function.this[0]")
+    env = fn.values["environment"][0]["variables"]
+    assert env["EVENT_BUS_NAME"] == "genesys-audit-webhook"
+    assert env["EVENT_SOURCE"] == "genesys.audit.webhook"  # what the custom bus's rules accept
+    assert env["TRAIL_LOG_GROUP"] == "/aws/events/genesys-audit"  # only the holes are put
+    assert env["GENESYS_REGION"] == "mypurecloud.ie"
+    alarms = {
+        r.values["alarm_name"]: r
+        for r in webhook.resources("aws_cloudwatch_metric_alarm")
+        if ".backfill." in r.address
+    }
+    assert set(alarms) == {"genesys-audit-backfill-errors", "genesys-audit-backfill-holes-filled"}
+    for alarm in alarms.values():  # the pipeline's ops topic, created in the same plan
+        assert alarm.unknown.get("alarm_actions") or alarm.values["alarm_actions"], alarm.address
+    assert not [r for r in tf_plan(REPO / "examples" / "complete").resources() if ".backfill." in r.address]
+
+
+def test_the_root_module_refuses_a_backfill_it_cannot_run(tf_module_refusals: Any) -> None:
+    def backfill(genesys_region: str) -> str:
+        return (
+            f'{{ enabled = true, genesys_region = "{genesys_region}", credentials_secret_arn = "{SECRET}", '
+            'sdk_layer_arn = "arn:aws:lambda:eu-west-1:123456789012:layer:genesys-sdk:3" }'
+        )
+
+    valid = {"region": '"eu-west-1"', "bus_type": '"custom"', "data_residency": '"EUROPE"'}
+    # Terraform stops at a variable's own validations before it checks those that read other variables,
+    # so the two kinds are planned apart.
+    output = tf_module_refusals(".", valid, {"backfill": "{ enabled = true }"})
+    assert "backfill.enabled needs backfill.genesys_region" in output
+    assert "backfill.credentials_secret_arn (a Secrets Manager secret" in output
+    valid = {**valid, "backfill": backfill("mypurecloud.ie")}
+    output = tf_module_refusals(".", valid, {"bus_type": '"partner"', "backfill": backfill("mypurecloud.com")})
+    assert 'backfill.enabled needs bus_type = "custom": only a custom bus takes PutEvents' in output
+    assert 'data_residency = "EUROPE" does not allow Genesys region "mypurecloud.com"' in output

@@ -27,16 +27,17 @@ def _as_list(value) -> list[str]:
     return value if isinstance(value, list) else [value]
 
 
-@pytest.fixture(scope="module")
-def complete_as_applied():
-    """The same plan with identifiers AWS assigns at apply (KMS key ARNs...), so every policy is readable."""
+@pytest.fixture(scope="module", params=["complete", "webhook-ingestion"])
+def as_applied(request):
+    """The examples with every Lambda, planned with the identifiers AWS assigns at apply (KMS key ARNs...),
+    so every policy is readable."""
     from genesys_audit_tools import harness
 
-    return harness.plan(REPO / "examples" / "complete", as_applied=True)
+    return harness.plan(REPO / "examples" / request.param, as_applied=True)
 
 
-def test_every_lambda_policy_has_no_wildcard_action_and_only_our_resources(complete_as_applied):
-    policies = complete_as_applied.resources("aws_iam_role_policy")
+def test_every_lambda_policy_has_no_wildcard_action_and_only_our_resources(as_applied):
+    policies = as_applied.resources("aws_iam_role_policy")
     assert len(policies) >= 3  # alert, consumer, firehose/events roles...
     for policy in policies:
         for statement in _statements(policy.json("policy")):
@@ -135,8 +136,37 @@ def test_every_key_policy_lists_its_actions_and_scopes_each_service(complete):
         s["Sid"]: s for s in keys["module.genesys_audit.module.kms.aws_kms_key.this[0]"].json("policy")["Statement"]
     }
     assert pipeline["CloudWatchLogsEncryptsOurLogGroups"]["Condition"]["ArnEquals"] == {
-        "kms:EncryptionContext:aws:logs:arn": f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/aws/events/genesys-audit"
+        "kms:EncryptionContext:aws:logs:arn": [
+            f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/aws/lambda/genesys-audit-consumer",
+            f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/aws/events/genesys-audit",
+        ]
     }
     assert pipeline["EventBridgeEncryptsBusArchiveAndQueueMessages"]["Condition"] == {
         "StringEquals": {"aws:SourceAccount": ACCOUNT}
     }
+
+
+def _logs_may_use(key_policy: dict, region: str, log_group_arn: str) -> bool:
+    """Whether the key policy lets CloudWatch Logs of `region` encrypt the log group (kms:EncryptionContext)."""
+    for statement in _statements(key_policy):
+        if statement.get("Principal") != {"Service": f"logs.{region}.amazonaws.com"}:
+            continue
+        scoped = statement.get("Condition", {}).get("ArnEquals", {}).get("kms:EncryptionContext:aws:logs:arn", [])
+        if log_group_arn in _as_list(scoped):
+            return True
+    return False
+
+
+def test_every_log_group_encrypted_with_our_key_is_allowed_by_its_policy(as_applied):
+    """A log group whose key policy does not name it fails at apply (CreateLogGroup: AccessDenied)."""
+    keys = {k.values["arn"]: k for k in as_applied.resources("aws_kms_key")}
+    encrypted = [g for g in as_applied.resources("aws_cloudwatch_log_group") if g.values.get("kms_key_id")]
+    # complete: trail, Firehose errors, alert and consumer functions; webhook-ingestion: trail, API access
+    # logs, ingestion, consumer and backfill functions.
+    assert len(encrypted) >= 4
+    for group in encrypted:
+        key = keys[group.values["kms_key_id"]]
+        region = group.values["arn"].split(":")[3]
+        assert _logs_may_use(key.json("policy"), region, group.values["arn"]), (
+            f"{group.values['name']} is encrypted with {key.address}, whose policy does not let CloudWatch Logs use it"
+        )
