@@ -16,7 +16,7 @@ import pytest
 
 from genesys_audit_tools.simulate.run import Simulation, simulate
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("simulate")]
 
 REPO = Path(__file__).resolve().parents[2]
 EVENTS = REPO / "tests" / "fixtures" / "events"

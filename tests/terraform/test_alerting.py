@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-modules")]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "alerting"
 M = "module.alerting"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-modules")]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "audit_rules_domains"
 CATALOG = json.loads((Path(__file__).resolve().parents[2] / "modules/audit-rules/catalog.json").read_text())["rules"]

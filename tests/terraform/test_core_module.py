@@ -10,7 +10,7 @@ import pytest
 from genesys_audit import eventpattern
 from genesys_audit_tools import rules as rules_cli
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-examples")]
 
 REPO = Path(__file__).resolve().parents[2]
 INVENTORIES = Path(__file__).parent / "inventories"

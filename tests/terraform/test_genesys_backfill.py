@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-examples")]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "genesys_backfill"
 M = "module.backfill"

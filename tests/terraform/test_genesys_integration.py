@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-modules")]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "genesys_integration"
 ORG = "7c1f2a9e-3b4d-4e8f-9a10-2b3c4d5e6f70"

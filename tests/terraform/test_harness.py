@@ -14,7 +14,7 @@ import pytest
 
 from genesys_audit_tools import cli, harness
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-modules")]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "harness"
 RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/harness-bus/harness-oauth"

@@ -16,7 +16,7 @@ import pytest
 from genesys_audit_tools import harness
 from genesys_audit_tools.standin import archive as standin_archive
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-modules")]
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "fixtures" / "packaging"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-modules")]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "splunk_firehose"
 MODULE_DIR = FIXTURE.parents[3] / "modules" / "splunk-firehose"

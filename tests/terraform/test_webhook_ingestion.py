@@ -11,7 +11,7 @@ import pytest
 
 from genesys_audit_tools import harness
 
-pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform")]
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-modules")]
 
 FIXTURE = Path(__file__).parent / "fixtures" / "webhook_ingestion"
 M = "module.webhook"
