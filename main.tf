@@ -5,16 +5,19 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  residency    = jsondecode(file("${path.module}/residency.json"))
-  account_id   = data.aws_caller_identity.current.account_id
-  partition    = data.aws_partition.current.partition
-  create_key   = var.create && var.kms_key_arn == null
-  key_arn      = local.create_key ? module.kms.key_arn : var.kms_key_arn
-  trail_name   = "/aws/events/${var.name}"
-  trail_arn    = "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${local.trail_name}"
-  queue_name   = "${var.name}-detections"
-  bus_name     = module.bus.bus_name
-  bus_arn      = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${coalesce(local.bus_name, "none")}"
+  residency  = jsondecode(file("${path.module}/residency.json"))
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  create_key = var.create && var.kms_key_arn == null
+  key_arn    = local.create_key ? module.kms.key_arn : var.kms_key_arn
+  trail_name = "/aws/events/${var.name}"
+  logs_arn   = "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:" # + a log group name
+  trail_arn  = "${local.logs_arn}${local.trail_name}"
+  queue_name = "${var.name}-detections"
+  bus_name   = module.bus.bus_name
+  bus_arn    = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${coalesce(local.bus_name, "none")}"
+  # The bus the webhook and the backfill put on (only with bus_type = "custom"; their modules refuse a partner bus).
+  put_bus_name = var.bus_type == "custom" ? coalesce(local.bus_name, var.custom_bus_name) : var.custom_bus_name
   rule_sources = var.bus_type == "partner" ? compact([module.bus.partner_event_source_name]) : [var.webhook_event_source]
 
   # Functions whose log groups the pipeline key encrypts: its policy names each log group (a cycle-free
@@ -23,10 +26,8 @@ locals {
   backfill_name   = "${var.name}-backfill"
   create_consumer = var.create && var.consumer.enabled && var.queue.enabled
   create_backfill = var.create && var.backfill.enabled
-  log_group_arns = concat([local.trail_arn], [
-    for f in concat(local.create_consumer ? [local.consumer_name] : [], local.create_backfill ? [local.backfill_name] : []) :
-    "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:/aws/lambda/${f}"
-  ])
+  key_functions   = concat(local.create_consumer ? [local.consumer_name] : [], local.create_backfill ? [local.backfill_name] : [])
+  log_group_arns  = concat([local.trail_arn], [for f in local.key_functions : "${local.logs_arn}/aws/lambda/${f}"])
 
   destinations = merge(
     { for k, v in { trail = module.trail.destination } : k => v if v != null },
@@ -237,7 +238,7 @@ module "webhook" {
   create                     = var.create && var.webhook.enabled && var.bus_type == "custom"
   name                       = "${var.name}-webhook"
   region                     = var.region
-  event_bus_name             = var.bus_type == "custom" ? coalesce(local.bus_name, var.custom_bus_name) : var.custom_bus_name
+  event_bus_name             = local.put_bus_name
   event_source               = var.webhook_event_source
   webhook_secret_arn         = coalesce(var.webhook.webhook_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
   webhook_secret_kms_key_arn = var.webhook.webhook_secret_kms_key_arn
@@ -255,7 +256,7 @@ module "backfill" {
   create                          = local.create_backfill
   name                            = local.backfill_name
   region                          = var.region
-  event_bus_name                  = var.bus_type == "custom" ? coalesce(local.bus_name, var.custom_bus_name) : var.custom_bus_name
+  event_bus_name                  = local.put_bus_name
   event_source                    = var.webhook_event_source
   genesys_region                  = coalesce(var.backfill.genesys_region, "mypurecloud.com")
   genesys_credentials_secret_arn  = coalesce(var.backfill.credentials_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")

@@ -10,6 +10,7 @@ import pytest
 
 pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-examples")]
 
+REPO = Path(__file__).resolve().parents[2]
 FIXTURE = Path(__file__).parent / "fixtures" / "genesys_backfill"
 M = "module.backfill"
 
@@ -115,9 +116,6 @@ def test_alarms_report_failed_runs_and_the_holes_a_run_filled(plan: Any) -> None
     for alarm in alarms.values():
         assert alarm["alarm_actions"] == ["arn:aws:sns:eu-west-1:123456789012:genesys-audit-ops"]
         assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 0)
-
-
-REPO = FIXTURE.parents[3]
 
 
 def test_the_root_module_wires_the_backfill_to_its_custom_bus_trail_key_and_ops_topic(tf_plan: Any) -> None:
