@@ -40,7 +40,36 @@ def _cmd_plan(args: argparse.Namespace) -> int:
         Path(args.json).write_text(json.dumps(outcome.plan.raw, indent=1) + "\n")
         sys.stdout.write(f"\nPlan JSON written to {args.json}\n")
     sys.stdout.write(f"Planned offline in {outcome.seconds:.1f} s ({harness.provider_mode()} providers).\n")
-    return 0
+    if args.no_check:
+        return 0
+    from genesys_audit_tools import check
+
+    sys.stdout.write("\n== AWS preflight: genesys-audit check ==\n")
+    report = check.run(outcome.plan, args.dir)
+    sys.stdout.write(check.format_report(report))
+    return 0 if report.ok else 1
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from genesys_audit_tools import check, harness
+
+    source = args.source
+    if args.dir:
+        outcome = harness.try_plan(args.dir, dict(args.var or []))
+        if not outcome.ok or outcome.plan is None:
+            sys.stderr.write(outcome.output.rstrip() + f"\ngenesys-audit check: {args.dir} did not plan.\n")
+            return 1
+        plan, source = outcome.plan, source or args.dir
+    else:
+        try:
+            plan = harness.Plan(json.loads(Path(args.plan).read_text()))
+        except (OSError, json.JSONDecodeError) as exc:
+            sys.stderr.write(f"genesys-audit check: cannot read {args.plan} ({exc}); give the output of "
+                             "`terraform show -json PLANFILE` or `genesys-audit plan DIR --json OUT`.\n")
+            return 2
+    report = check.run(plan, source)
+    sys.stdout.write(check.format_report(report))
+    return 0 if report.ok else 1
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
@@ -98,7 +127,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="set a root variable; VALUE is JSON when it parses as JSON, else a string (repeatable)",
     )
     plan.add_argument("--json", metavar="OUT", help="write the plan JSON here")
+    plan.add_argument("--no-check", action="store_true", help="skip the AWS preflight (genesys-audit check)")
     plan.set_defaults(func=_cmd_plan)
+
+    checker = sub.add_parser(
+        "check",
+        help="check a plan against what AWS enforces beyond the provider schema (quotas, names, IAM, KMS, order)",
+        description=(
+            "Read a rendered plan (`terraform show -json`), or plan DIR offline, and check what AWS would refuse "
+            "or break at apply: policy and pattern quotas, names against the AWS API models, IAM documents "
+            "(parliament), KMS key policies against the services using the key, and call ordering. Exits 1 on "
+            "a violation."
+        ),
+    )
+    what = checker.add_mutually_exclusive_group(required=True)
+    what.add_argument("plan", nargs="?", help="a plan JSON file (terraform show -json)")
+    what.add_argument("--dir", help="plan this Terraform root module offline, then check it")
+    checker.add_argument(
+        "--var", action="append", type=parse_var, metavar="NAME=VALUE", help="with --dir: a root variable"
+    )
+    checker.add_argument(
+        "--source", help="the planned directory, to follow values through module locals (default: --dir)"
+    )
+    checker.set_defaults(func=_cmd_check)
 
     from genesys_audit_tools import rules
 
