@@ -386,3 +386,11 @@ def test_cli_check_reads_a_plan_file_and_exits_one_on_a_violation(tmp_path, caps
 @pytest.mark.parametrize("name", check.CHECKS)
 def test_every_check_passes_an_empty_plan(name):
     assert run(plan(), name).ok
+
+
+def test_a_plain_name_only_names_resources_of_the_type_its_attribute_takes():
+    # The schedule rule and the function it invokes share a name: the target's `rule` names the rule only.
+    function = resource("aws_lambda_function.backfill", {"function_name": "audit-rule"})
+    p = _ordering_plan("aws_cloudwatch_event_rule.r.name")
+    p.raw["planned_values"]["root_module"]["resources"].append({k: v for k, v in function.items() if k != "_unknown"})
+    assert run(Plan(p.raw), "ordering").ok

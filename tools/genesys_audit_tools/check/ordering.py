@@ -47,25 +47,35 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _by_name(value: str, resource: Resource, named: Named) -> bool:
-    """Whether `value` is the plain name (or URL) of `named`, as the attribute of `resource` uses it."""
+# Attribute -> the resource types its plain (non-ARN) value may name.
+_PLAIN_NAMES: dict[str, tuple[str, ...]] = {
+    "rule": ("aws_cloudwatch_event_rule",),
+    "function_name": ("aws_lambda_function",),
+    "queue_url": ("aws_sqs_queue",),
+    "event_bus_name": ("aws_cloudwatch_event_bus",),
+    "bucket": ("aws_s3_bucket",),
+}
+
+
+def _by_name(value: str, resource: Resource, attribute: str, named: Named) -> bool:
+    """Whether `value`, the plain name (or URL) in `attribute` of `resource`, is the name of `named`."""
     v, type_ = named.resource.values, named.resource.type
+    if type_ not in _PLAIN_NAMES.get(attribute, ()):
+        return False
     if type_ == "aws_cloudwatch_event_rule":
         same_bus = (v.get("event_bus_name") or "default") == (resource.values.get("event_bus_name") or "default")
-        return resource.type == "aws_cloudwatch_event_target" and value == v.get("name") and same_bus
+        return value == v.get("name") and same_bus
     if type_ == "aws_lambda_function":
         return value == v.get("function_name")
     if type_ == "aws_sqs_queue":
         return value.startswith("https://") and value.endswith(f"/{v.get('name')}")
-    if type_ in ("aws_cloudwatch_event_bus", "aws_s3_bucket"):
-        return value in (v.get("name"), v.get("bucket"))
-    return False
+    return value in (v.get("name"), v.get("bucket"))
 
 
-def _named_by(value: str, resource: Resource, candidates: list[Named]) -> list[Named]:
+def _named_by(value: str, resource: Resource, attribute: str, candidates: list[Named]) -> list[Named]:
     return [
         n for n in candidates
-        if n.resource.address != resource.address and (names(value, n) or _by_name(value, resource, n))
+        if n.resource.address != resource.address and (names(value, n) or _by_name(value, resource, attribute, n))
     ]
 
 
@@ -89,7 +99,7 @@ def check(plan: Plan, report: Report, source: Path | None = None) -> None:
             for attribute in attributes:
                 named: dict[str, Named] = {}
                 for value in _values(resource, attribute):
-                    for n in _named_by(value, resource, candidates):
+                    for n in _named_by(value, resource, attribute, candidates):
                         named[n.resource.address] = n
                 if not named:
                     continue
