@@ -63,3 +63,12 @@ def test_plan_prints_the_preflight_as_its_own_section_with_its_time(capsys):
     assert code == 0
     section = out[out.index("== AWS preflight: genesys-audit check ==") :]
     assert re.search(r"0 violation\(s\); checked .* in \d+\.\d\d s\.", section), section
+
+
+def test_check_dir_plans_then_checks_and_says_when_a_directory_does_not_plan(capsys, tmp_path):
+    fixture = REPO / "tests" / "terraform" / "fixtures" / "harness"
+    assert cli.main(["check", "--dir", str(fixture), "--var", "region=eu-west-2"]) == 0
+    assert re.search(r"^0 violation\(s\); checked \d+ API model values", capsys.readouterr().out, re.MULTILINE)
+    (tmp_path / "main.tf").write_text('resource "aws_sqs_queue" "q" {\n  nme = "x"\n}\n')
+    assert cli.main(["check", "--dir", str(tmp_path)]) == 1
+    assert f"genesys-audit check: {tmp_path} did not plan." in capsys.readouterr().err
