@@ -28,8 +28,12 @@ def parse_var(text: str) -> tuple[str, Any]:
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from genesys_audit_tools import harness
+    import threading
 
+    from genesys_audit_tools import check, harness
+
+    if not args.no_check:  # load the preflight's models and linter while Terraform plans
+        threading.Thread(target=check.warm, daemon=True).start()
     outcome = harness.try_plan(args.dir, dict(args.var or []))
     if not outcome.ok or outcome.plan is None:
         sys.stderr.write(outcome.output.rstrip() + "\n")
@@ -42,8 +46,6 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     sys.stdout.write(f"Planned offline in {outcome.seconds:.1f} s ({harness.provider_mode()} providers).\n")
     if args.no_check:
         return 0
-    from genesys_audit_tools import check
-
     sys.stdout.write("\n== AWS preflight: genesys-audit check ==\n")
     report = check.run(outcome.plan, args.dir)
     sys.stdout.write(check.format_report(report))

@@ -50,6 +50,15 @@ class _Timer:
         return time.monotonic() - self.started
 
 
+def warm() -> None:
+    """Import what the checks load lazily (botocore's models, parliament). `genesys-audit plan` calls it in
+    a background thread while Terraform plans, so the preflight adds little to the wall time."""
+    from genesys_audit_tools.check import iamlint, shapes
+
+    shapes.member_shape("events", "PutRule", "Name")
+    iamlint.warm()
+
+
 def run(plan: Plan, source: str | Path | None = None, only: tuple[str, ...] = CHECKS) -> Report:
     """Run the checks named in `only` over `plan`. `source` is the planned directory: with it the ordering
     and KMS checks follow values through the modules' locals (the plan JSON does not describe them)."""

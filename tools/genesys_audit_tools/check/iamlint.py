@@ -56,6 +56,11 @@ def suppressed(type_: str, issue: str, detail: str) -> bool:
     return any(t == type_ and i == issue and text in detail for t, i, text in SUPPRESSED)
 
 
+def warm() -> None:
+    """Import parliament (it reads its IAM definitions and configuration on import)."""
+    import parliament  # noqa: F401
+
+
 def _lint(text: str) -> list[Any]:
     from parliament import analyze_policy_string, enhance_finding
 
