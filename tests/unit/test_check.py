@@ -394,3 +394,16 @@ def test_a_plain_name_only_names_resources_of_the_type_its_attribute_takes():
     p = _ordering_plan("aws_cloudwatch_event_rule.r.name")
     p.raw["planned_values"]["root_module"]["resources"].append({k: v for k, v in function.items() if k != "_unknown"})
     assert run(Plan(p.raw), "ordering").ok
+
+
+def test_a_queue_target_with_a_role_fails_and_a_firehose_target_with_a_role_passes():
+    queue = resource("aws_cloudwatch_event_target.q", {"rule": "r", "arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:q",
+                                                       "role_arn": f"arn:aws:iam::{ACCOUNT}:role/events"})
+    assert messages(run(plan(queue), "kms")) == (
+        "[kms] aws_cloudwatch_event_target.q: a sqs target with role_arn: EventBridge reaches sqs targets through "
+        "their resource policy, and with a role delivery may fail (above all to KMS-encrypted queues and topics); "
+        "remove role_arn"
+    )
+    stream = resource("aws_cloudwatch_event_target.s", {
+        "rule": "r", "arn": f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/s"}, unknown={"role_arn": True})
+    assert run(plan(stream), "kms").ok

@@ -22,6 +22,11 @@ What each encrypted resource needs (AWS documentation):
   credentials (grants): the key policy must let IAM policies govern it (the account principal allowed
   kms:*), or name those roles.
 
+Targets: an EventBridge target that is an SQS queue, SNS topic, Lambda function or log group must not carry
+a `role_arn`: EventBridge reaches those through their resource policies, and with a role "event delivery
+may fail, particularly for Amazon SQS and Amazon SNS targets with AWS KMS encryption enabled"
+(docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html).
+
 Conditions: when a grant carries `kms:EncryptionContext:*` or `aws:SourceArn` conditions, their values
 must match the resource (or the rules and alarms writing it); otherwise the grant never applies.
 """
@@ -242,7 +247,22 @@ def _encrypted(resource: Resource, attribute: str) -> bool:
     return value is not None or bool(resource.unknown.get(attribute))
 
 
+RESOURCE_POLICY_TARGETS = ("sqs", "sns", "lambda", "logs")
+
+
+def _target_roles(plan: Plan, report: Report) -> None:
+    for target in plan.resources("aws_cloudwatch_event_target"):
+        arn = target.values.get("arn")
+        has_role = target.values.get("role_arn") or target.unknown.get("role_arn")
+        service = arn.split(":")[2] if isinstance(arn, str) and arn.count(":") >= 5 else None
+        if has_role and service in RESOURCE_POLICY_TARGETS:
+            report.fail(CHECK, target.address, f"a {service} target with role_arn: EventBridge reaches {service} "
+                        "targets through their resource policy, and with a role delivery may fail (above all to "
+                        "KMS-encrypted queues and topics); remove role_arn")
+
+
 def check(plan: Plan, report: Report, source: Path | None = None) -> None:
+    _target_roles(plan, report)
     keys = plan.resources("aws_kms_key")
     if not keys:
         return
