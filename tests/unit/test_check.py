@@ -72,7 +72,7 @@ def test_trust_policy_over_2048_characters_names_role_limit_and_size():
     assert measured > quotas.IAM_TRUST_POLICY_CHARS
     assert messages(report) == (
         f"[quotas] aws_iam_role.events: the trust policy is {measured:,} characters, over the 2,048-characters "
-        "quota (IAM_TRUST_POLICY_CHARS)"
+        "quota (IAM_TRUST_POLICY_CHARS; adjustable to 4,096 through a quota increase)"
     )
     assert run(plan(resource("aws_iam_role.events", {"name": "events", "assume_role_policy": trust(5)})), "quotas").ok
 
@@ -376,7 +376,7 @@ def test_cli_check_reads_a_plan_file_and_exits_one_on_a_violation(tmp_path, caps
     path = tmp_path / "plan.json"
     path.write_text(json.dumps(bad.raw))
     assert cli.main(["check", str(path)]) == 1
-    assert "over the 2,048-characters quota (IAM_TRUST_POLICY_CHARS)" in capsys.readouterr().out
+    assert "over the 2,048-characters quota (IAM_TRUST_POLICY_CHARS; adjustable" in capsys.readouterr().out
     path.write_text(json.dumps(plan().raw))
     assert cli.main(["check", str(path)]) == 0
     assert cli.main(["check", str(tmp_path / "missing.json")]) == 2

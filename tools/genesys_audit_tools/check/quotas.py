@@ -123,7 +123,7 @@ def _iam(plan: Plan, report: Report) -> None:
         if trust is not None:
             _limit(
                 report, role.address, "the trust policy", len(compact(trust)), IAM_TRUST_POLICY_CHARS,
-                "characters", "IAM_TRUST_POLICY_CHARS",
+                "characters", "IAM_TRUST_POLICY_CHARS; adjustable to 4,096 through a quota increase",
             )
         for block in role.values.get("inline_policy") or []:
             if isinstance(block.get("policy"), str) and block["policy"]:
