@@ -15,7 +15,15 @@ pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-examples
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted(p.name for p in (REPO / "examples").iterdir() if (p / "main.tf").exists())
-LARGE = REPO / "tests" / "terraform" / "fixtures" / "large_config"
+FIXTURES = REPO / "tests" / "terraform" / "fixtures"
+LARGE = FIXTURES / "large_config"
+# Module fixtures, each in the xdist group of the tests that already plan it (so the plan is shared).
+MODULE_FIXTURES = [
+    pytest.param(name, marks=pytest.mark.xdist_group("terraform-examples" if name == "genesys_backfill"
+                                                     else "terraform-modules"))
+    for name in sorted(p.name for p in FIXTURES.iterdir() if (p / "main.tf").exists())
+    if name not in ("harness", "large_config")
+]
 
 
 def _violations(report: check.Report) -> str:
@@ -34,6 +42,12 @@ def test_every_example_passes_the_aws_preflight(tf_plan, example):
     report = check.run(plan, REPO / "examples" / example)
     assert report.checked["quota measurements"] > 0 and report.checked["API model values"] > 0
     assert report.ok, f"{len(report.violations)} violation(s) in examples/{example}:\n{_violations(report)}"
+
+
+@pytest.mark.parametrize("fixture", MODULE_FIXTURES)
+def test_every_module_fixture_passes_the_aws_preflight(tf_plan, fixture):
+    report = check.run(tf_plan(FIXTURES / fixture), FIXTURES / fixture)
+    assert report.ok, f"{len(report.violations)} violation(s) in fixtures/{fixture}:\n{_violations(report)}"
 
 
 def test_the_harness_fixture_passes_the_aws_preflight(tf_plan):
