@@ -407,3 +407,18 @@ def test_a_queue_target_with_a_role_fails_and_a_firehose_target_with_a_role_pass
     stream = resource("aws_cloudwatch_event_target.s", {
         "rule": "r", "arn": f"arn:aws:firehose:{REGION}:{ACCOUNT}:deliverystream/s"}, unknown={"role_arn": True})
     assert run(plan(stream), "kms").ok
+
+
+def test_the_text_report_puts_the_instances_of_one_for_each_that_break_alike_on_one_line():
+    report = check.Report()
+    for key in ("a", "b"):
+        report.fail("ordering", f'aws_cloudwatch_event_target.t["{key}"]',
+                    f'rule names aws_cloudwatch_event_rule.r["{key}"] but does not reference it')
+    report.fail("quotas", 'aws_iam_role.r["x"]', "the trust policy is 3,000 characters")
+    text = check.format_report(report)
+    assert text.splitlines()[:2] == [
+        '  FAIL [ordering] aws_cloudwatch_event_target.t[*]: rule names aws_cloudwatch_event_rule.r[*] but does not '
+        "reference it (2 instances: a, b)",
+        '  FAIL [quotas] aws_iam_role.r["x"]: the trust policy is 3,000 characters',
+    ]
+    assert text.splitlines()[-1].startswith("3 violation(s); checked nothing in ")

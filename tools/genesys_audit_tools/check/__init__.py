@@ -16,6 +16,7 @@ enforces much more, and this package checks what can be known before any call is
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,11 +78,25 @@ def run(plan: Plan, source: str | Path | None = None, only: tuple[str, ...] = CH
     return report
 
 
+_KEY = re.compile(r'\["([^"]*)"\]')
+
+
 def format_report(report: Report) -> str:
-    """The report as text: one line per violation, then the notes and a summary line."""
-    lines = []
+    """The report as text: one line per violation (the instances of one for_each that break the same way
+    on one line, with their keys), then the notes and a summary line."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
     for violation in report.violations:
-        lines.append(f"  FAIL [{violation.check}] {violation.address}: {violation.message}")
+        keys = _KEY.findall(violation.address)
+        shape = (violation.check, _KEY.sub("[*]", violation.address), _KEY.sub("[*]", violation.message))
+        groups.setdefault(shape, []).append(keys[-1] if keys else "")
+    lines = []
+    for (name, address, message), keys in groups.items():
+        if len(keys) == 1:
+            original = next(v for v in report.violations if v.check == name and _KEY.sub("[*]", v.address) == address
+                            and _KEY.sub("[*]", v.message) == message)
+            lines.append(f"  FAIL [{name}] {original.address}: {original.message}")
+        else:
+            lines.append(f"  FAIL [{name}] {address}: {message} ({len(keys)} instances: {', '.join(keys)})")
     for note in report.notes:
         lines.append(f"  note: {note}")
     counted = ", ".join(f"{n} {what}" for what, n in sorted(report.checked.items()))
