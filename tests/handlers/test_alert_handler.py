@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,11 +126,12 @@ def test_alert_reaches_sns_slack_teams_and_pagerduty(harness: AlertHarness) -> N
     assert note["MessageAttributes"]["severity"] == {"Type": "String", "Value": "CRITICAL"}
     chat = harness.chat()
     assert [m["text"] for m in chat["slack"]] == [SUBJECT_01]
-    assert chat["teams"][0]["attachments"][0]["content"]["body"][0]["text"] == SUBJECT_01
+    teams_subject = SUBJECT_01.replace("[", "\\[").replace("]", "\\]")  # Markdown shown literally
+    assert chat["teams"][0]["attachments"][0]["content"]["body"][0]["text"] == teams_subject
     [page] = chat["pagerduty"]
     assert (page["routing_key"], page["dedup_key"], page["payload"]["severity"]) == (
         "R0UT1NGKEY",
-        evt["detail"]["eventBody"]["id"],
+        evt["detail"]["eventBody"]["id"] + "/oauth-client-delete",
         "critical",
     )
 
@@ -248,3 +250,107 @@ def test_webhook_secrets_must_be_https(harness: AlertHarness, monkeypatch: pytes
         == "failed: Slack webhook URL must be an https:// URL; check the secret's 'url' value"
     )
     assert harness.receiver.on("/slack") == []
+
+
+def _metrics(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+
+
+def test_each_rule_matching_one_audit_alerts_once(harness: AlertHarness) -> None:
+    evt = event("01_oauthclient_delete.json")
+    low = harness.invoke(alert_input(evt, rule="custom-any-oauth-change", severity="LOW"))
+    critical = harness.invoke(alert_input(evt, rule="oauth-client-delete", severity="CRITICAL"))
+    again = harness.invoke(alert_input(evt, rule="oauth-client-delete", severity="CRITICAL"))
+    assert [low["status"], critical["status"], again["status"]] == ["sent", "sent", "duplicate"]
+    subjects = [note["Subject"] for note in harness.published()]
+    assert [s.split(":")[0] for s in subjects] == ["LOW", "CRITICAL"]
+    pages = harness.chat()["pagerduty"]
+    audit_id = evt["detail"]["eventBody"]["id"]
+    assert [(p["dedup_key"], p["payload"]["severity"]) for p in pages] == [
+        (f"{audit_id}/custom-any-oauth-change", "info"),
+        (f"{audit_id}/oauth-client-delete", "critical"),
+    ]
+    keys = sorted(item["id"]["S"] for item in harness.dynamodb.scan(TableName=TABLE)["Items"])
+    assert len(keys) == 2 and all(k.startswith("alert#") for k in keys)
+
+
+def test_without_the_idempotency_table_the_alert_is_sent_marked_possibly_repeated(
+    harness: AlertHarness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness.dynamodb.delete_table(TableName=TABLE)  # the dedup store is gone (or throttled, or unreachable)
+    capsys.readouterr()
+    result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+    assert result["status"] == "sent" and result["possibly_repeated"] is True
+    assert all(v.startswith("ok: ") for v in result["channels"].values()), result
+    [note] = harness.published()
+    assert "Possibly repeated: the deduplication store was unavailable" in note["Message"]
+    chat = harness.chat()
+    assert {k: len(v) for k, v in chat.items()} == {"slack": 1, "teams": 1, "pagerduty": 1}
+    assert "Possibly repeated" in json.dumps(chat["slack"][0]) and "Possibly repeated" in json.dumps(chat["teams"][0])
+    metrics = _metrics(capsys)
+    assert any(m.get("AlertDeduplicationUnavailable") in ([1.0], 1.0) for m in metrics), metrics
+
+
+def test_a_redirect_is_a_channel_failure_and_is_not_followed(harness: AlertHarness) -> None:
+    harness.receiver.fail_next("/slack", 302)
+    harness.receiver.fail_next("/teams", 307)
+    result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+    assert result["status"] == "sent"
+    for channel, code in (("slack", 302), ("teams", 307)):
+        assert result["channels"][channel] == (
+            f"failed: answered with a redirect (HTTP {code}), which is not followed; put the final URL in the secret"
+        )
+    assert [r for r in harness.receiver.requests if r.path == "/redirected"] == []
+    assert len(harness.receiver.on("/slack")) == 1 and result["channels"]["pagerduty"].startswith("ok: ")
+
+
+def _short_lived(
+    monkeypatch: pytest.MonkeyPatch, receiver: Receiver, timeout_ms: int
+) -> tuple[AlertHarness, Any]:
+    from conftest import FakeLambdaContext
+
+    context = FakeLambdaContext(timeout_ms=timeout_ms)
+    harness = _start(
+        monkeypatch, context, receiver, ALERT_HTTP_TIMEOUT_SECONDS="1", ALERT_DEADLINE_MARGIN_MS="1000"
+    )
+    return harness, context
+
+
+def test_a_stalled_channel_delays_none_of_the_others(
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+) -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        harness, context = _short_lived(monkeypatch, receiver, timeout_ms=10_000)
+        receiver.delay("/slack", 60)  # accepts the connection, never answers
+        started = time.monotonic()
+        result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+        assert result["status"] == "sent"
+        assert result["channels"]["slack"].startswith("failed: ")
+        assert result["channels"]["teams"].startswith("ok: ") and result["channels"]["pagerduty"].startswith("ok: ")
+        slack = receiver.on("/slack")[0]
+        [teams] = receiver.on("/teams")
+        [page] = receiver.on("/pagerduty")
+        # sent alongside Slack, not after its read timeouts (1 s per attempt, 2 attempts)
+        assert abs(teams.at - slack.at) < 0.9 and abs(page.at - slack.at) < 0.9, (slack.at, teams.at, page.at)
+        assert time.monotonic() - started < 5
+        assert context.get_remaining_time_in_millis() > 0
+
+
+def test_channels_that_never_answer_do_not_outlive_the_function(
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+) -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        harness, context = _short_lived(monkeypatch, receiver, timeout_ms=5_000)
+        for path in ("/slack", "/teams", "/pagerduty"):
+            receiver.delay(path, 60)
+        result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+        left = context.get_remaining_time_in_millis()
+        assert result["status"] == "sent" and result["channels"]["sns"].startswith("ok: ")
+        for channel in ("slack", "teams", "pagerduty"):
+            assert result["channels"][channel].startswith("failed: "), result
+        # one total deadline: the function's 5 s less the 1 s margin, whatever the per-call timeouts
+        assert left > 500, f"returned with only {left} ms left of the function's time"
