@@ -223,6 +223,7 @@ def test_bad_input_fails_the_invocation(harness: AlertHarness) -> None:
         ({"IDEMPOTENCY_TABLE": ""}, "IDEMPOTENCY_TABLE is required"),
         ({"ALERT_SKIP_REPLAYS": "maybe"}, "ALERT_SKIP_REPLAYS must be true or false"),
         ({"PAGERDUTY_EVENTS_URL": "http://events.pagerduty.com/v2/enqueue"}, "must be an https:// URL"),
+        ({"ALERT_DEADLINE_MARGIN_MS": "soon"}, "ALERT_DEADLINE_MARGIN_MS must be an integer"),
     ],
 )
 def test_configuration_errors_name_the_variable(env: dict[str, str], message: str) -> None:

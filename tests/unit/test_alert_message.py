@@ -409,3 +409,17 @@ def test_no_shape_in_any_audit_field_makes_the_view_or_a_rendering_raise(
     sns_attributes(alert)
     json.dumps(finding(view, watched_changes(view, ("divisionId",))))
     nothing_changed(view)
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60))
+def test_any_entity_name_reads_literally_on_the_teams_card(name: str) -> None:
+    evt = event("24_webhook_create.json")
+    evt["detail"]["eventBody"]["userDisplay"] = name
+    alert = build_alert(parse_input(wrapped(evt, severity="HIGH")))
+    facts = teams_payload(alert)["attachments"][0]["content"]["body"][1]["facts"]
+    who = next(fact["value"] for fact in facts if fact["title"] == "Who")
+    rendered, shown = _rendered(who)
+    assert "<a " not in rendered and "<img" not in rendered, rendered
+    visible = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", dict(alert.facts)["Who"])  # control characters show as spaces
+    assert shown == " ".join(visible.split()), rendered

@@ -27,6 +27,7 @@ POSSIBLY_REPEATED = "the deduplication store was unavailable: this alert may rep
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones Adaptive Card Markdown uses
 # (links, emphasis, code, lists, autolinks, entities), plus the backslash itself.
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>!~#|&])")
+_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # line breaks kept, other controls shown as space
 _MARKDOWN_LIST_MARKER = re.compile(r"(?m)^(\s*)(?:([-+=])|(\d+)\.)")
 
 
@@ -205,8 +206,14 @@ def slack_escape(text: str) -> str:
 
 
 def teams_escape(text: str) -> str:
-    """Markdown punctuation backslash-escaped, so a TextBlock or Fact shows it literally (no link, no emphasis)."""
-    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    """Markdown punctuation backslash-escaped, so a TextBlock or Fact shows it literally (no link, no emphasis).
+
+    Control characters become spaces, whitespace is folded and blank lines dropped first, so no indentation
+    or paragraph structure is left to read as a code block or a heading either.
+    """
+    text = _CONTROL.sub(" ", text)
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", "\n".join(line for line in lines if line))
     return _MARKDOWN_LIST_MARKER.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[1]}{m[3]}\\.", escaped)
 
 
