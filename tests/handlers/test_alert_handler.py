@@ -358,3 +358,33 @@ def test_channels_that_never_answer_do_not_outlive_the_function(
             assert result["channels"][channel].startswith("failed: "), result
         # one total deadline: the function's 8 s less the 1 s margin, whatever the per-call timeouts
         assert left > 0, "the invocation outlived the function's timeout"
+
+
+class _FailingUpdates:
+    """The real (moto) DynamoDB client, except that recording completion fails (table throttled or gone)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def update_item(self, **kwargs: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "UpdateItem")
+
+
+def test_an_alert_sent_but_not_recorded_is_not_sent_twice(
+    harness: AlertHarness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import boto3
+
+    harness.module.ONCE._client = _FailingUpdates(boto3.client("dynamodb"))
+    capsys.readouterr()
+    result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+    assert result["status"] == "sent" and "possibly_repeated" not in result
+    assert all(v.startswith("ok: ") for v in result["channels"].values()), result
+    assert len(harness.published()) == 1
+    assert {k: len(v) for k, v in harness.chat().items()} == {"slack": 1, "teams": 1, "pagerduty": 1}
+    assert any(m.get("AlertDeduplicationUnavailable") in ([1.0], 1.0) for m in _metrics(capsys))
