@@ -39,24 +39,31 @@ _SECRET_KEY_PARTS = (
 _SECRET_KEY_WORDS = frozenset({"pin", "pins", "pincode"})  # whole words only: not "mapping" or "spinner"
 _KEY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 _KEY_IN_TEXT = (
-    r"[\w.-]*?(?:secret|passw(?:or)?d|passphrase|token|credential|private[_-]?key|api[_-]?key|access[_-]?key"
-    r"|signing[_-]?key)[\w-]*|\bpin(?:code)?\b"
+    r"(?:secret|passw(?:or)?d|passphrase|token|credential|private[_-]?key|api[_-]?key|access[_-]?key"
+    r"|signing[_-]?key)[\w-]{0,40}+|\bpin(?:code)?\b"
 )
-# Secret-shaped text, redacted wherever it appears; order matters (a header line before its scheme).
+# Secret-shaped text, redacted wherever it appears; order matters (a header line before its scheme). Every
+# repetition is bounded, possessive or anchored so that no pattern backtracks: hostile text of any length is
+# scanned in linear time.
 _SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (
-        re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|\Z)"),
+        re.compile(r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY-----|\Z)"),
         REDACTED,
     ),
     (
-        re.compile(r"(?im)\b((?:proxy-)?authorization)(\s*[\"']?\s*[:=]\s*[\"']?)[^\r\n\"']*"),
+        re.compile(r"(?im)\b((?:proxy-)?authorization)([ \t]{0,8}[\"']?[ \t]{0,8}[:=][ \t]{0,8}[\"']?)[^\r\n\"']*+"),
         r"\1\2" + REDACTED,
     ),
-    (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]{6,}"), r"\1 " + REDACTED),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"), REDACTED),
+    (re.compile(r"(?i)\b(bearer|basic)[ \t]{1,8}+[A-Za-z0-9._~+/=-]{6,}+"), r"\1 " + REDACTED),
+    (
+        re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+"),
+        REDACTED,
+    ),
     (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), REDACTED),
     (
-        re.compile(rf"(?i)\b({_KEY_IN_TEXT})([\"']?\s*[:=]\s*)(\"[^\"]*\"?|'[^']*'?|[^\s\"'&;,}}\]]+)"),
+        re.compile(
+            rf"(?i)({_KEY_IN_TEXT})([\"']?[ \t]{{0,8}}[:=][ \t]{{0,8}})(\"[^\"]*+\"?|'[^']*+'?|[^\s\"'&;,}}\]]++)"
+        ),
         r"\1\2" + REDACTED,
     ),
 )

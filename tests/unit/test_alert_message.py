@@ -423,3 +423,21 @@ def test_any_entity_name_reads_literally_on_the_teams_card(name: str) -> None:
     assert "<a " not in rendered and "<img" not in rendered, rendered
     visible = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", dict(alert.facts)["Who"])  # control characters show as spaces
     assert shown == " ".join(visible.split()), rendered
+
+
+@pytest.mark.parametrize(
+    "unit", ["a.", "eyJa-", "secret-", "bearer ", "authorization ", "-----BEGIN ", 'password="', "pin ", "x"]
+)
+def test_redaction_never_backtracks_on_hostile_text(unit: str) -> None:
+    """256 KB built to make a backtracking pattern quadratic (hours); linear scanning takes well under a second.
+
+    The bound is loose on purpose: it only catches a pattern that backtracks, not a slow machine.
+    """
+    import time
+
+    from genesys_audit.audit import redact_text
+
+    text = (unit * (262_144 // len(unit) + 1))[:262_144]
+    started = time.perf_counter()
+    redact_text(text)
+    assert time.perf_counter() - started < 10
