@@ -2,12 +2,15 @@
 
 Thin by design: settings are validated at cold start; rendering lives in `genesys_audit.alerting.message`,
 the channels in `genesys_audit.alerting.channels`. botocore, Powertools idempotency and the secret fetch are
-loaded on first use. One audit id alerts once (DynamoDB idempotency); the invocation fails, so EventBridge
-retries and then dead-letters, only when no channel took the alert.
+loaded on first use. One audit id alerts once per rule (DynamoDB idempotency on audit id + rule); the
+channels are sent concurrently within the function's remaining time less ALERT_DEADLINE_MARGIN_MS; the
+invocation fails, so EventBridge retries and then dead-letters, only when no channel took the alert. When
+the idempotency table is unavailable the alert is sent anyway, marked as possibly repeated (fail open).
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -17,7 +20,7 @@ from genesys_audit.alerting.service import NoChannelDelivered, channels_for, sen
 from genesys_audit.alerting.settings import AlertSettings
 from genesys_audit.audit import AuditView
 from genesys_audit.awsclient import make_client
-from genesys_audit.idempotency import Once
+from genesys_audit.idempotency import Once, StoreUnavailable
 from genesys_audit.secrets import get_secret_string
 from genesys_audit.telemetry import entry_point, logger_and_metrics
 
@@ -29,6 +32,7 @@ M_SENT = "AlertsSent"
 M_DUPLICATE = "AlertDuplicatesSuppressed"
 M_SKIPPED = "AlertReplaysSkipped"
 M_CHANNEL_FAILED = "AlertChannelFailures"  # the alerting module's alarm watches this name
+M_DEDUP_UNAVAILABLE = "AlertDeduplicationUnavailable"  # so does its -deduplication-unavailable alarm
 
 
 def _sns() -> Any:
@@ -45,8 +49,16 @@ def _read_secret(secret_id: str) -> str:
 CHANNELS = channels_for(SETTINGS, _sns, _read_secret)
 
 
-def _deliver(*, alert: Alert) -> dict[str, Any]:
-    deliveries = send_alert(alert, CHANNELS)
+def _deadline(context: Any) -> float:
+    """`time.monotonic()` instant by which every channel must have answered."""
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    fallback_ms = 2 * SETTINGS.http_timeout_seconds * 1000 + SETTINGS.deadline_margin_ms
+    left_ms = remaining() if callable(remaining) else fallback_ms
+    return time.monotonic() + max(0, left_ms - SETTINGS.deadline_margin_ms) / 1000.0
+
+
+def _deliver(*, alert: Alert, deadline: float) -> dict[str, Any]:
+    deliveries = send_alert(alert, CHANNELS, deadline=deadline)
     failed = [d for d in deliveries if not d.ok]
     if failed:
         metrics.add_metric(name=M_CHANNEL_FAILED, unit=MetricUnit.Count, value=len(failed))
@@ -58,6 +70,20 @@ def _deliver(*, alert: Alert) -> dict[str, Any]:
 
 
 ONCE = Once(_deliver, SETTINGS.idempotency, key_prefix="alert")
+
+
+def _send_once(alert: Alert, context: Any, deadline: float) -> tuple[dict[str, Any], bool]:
+    """Once per audit id + rule; without the idempotency table, send anyway (fail open) and say so."""
+    try:
+        result, duplicate = ONCE(alert.dedup_key, context, alert=alert, deadline=deadline)
+        return result, duplicate
+    except StoreUnavailable as exc:
+        metrics.add_metric(name=M_DEDUP_UNAVAILABLE, unit=MetricUnit.Count, value=1)
+        if exc.ran:  # sent, but not recorded: a later repeat may alert again
+            logger.error("alert sent but not recorded as sent", extra={"error": str(exc)})
+            return exc.result, False
+        logger.error("deduplication unavailable: sending marked as possibly repeated", extra={"error": str(exc)})
+        return {**_deliver(alert=alert.marked_possibly_repeated(), deadline=deadline), "possibly_repeated": True}, False
 
 
 def _handler(event: Any, context: Any) -> dict[str, Any]:
@@ -76,7 +102,7 @@ def _handler(event: Any, context: Any) -> dict[str, Any]:
         logger.warning("audit record has no id: alerting without deduplication")
     alert = build_alert(alert_input, view)
     try:
-        result, duplicate = ONCE(view.audit_id, context, alert=alert)
+        result, duplicate = _send_once(alert, context, _deadline(context))
     except NoChannelDelivered as exc:
         metrics.add_metric(name=M_CHANNEL_FAILED, unit=MetricUnit.Count, value=len(CHANNELS))
         logger.error("alert not delivered by any channel; failing for retry", extra={"details": exc.details})

@@ -1,8 +1,13 @@
 """A read-only view of one audit event, from plain dicts (no pydantic: the alert and consumer cold paths).
 
 Every field is optional, as in the real envelope: `username` is often `{"id": ""}`, `clientId` may be `{}`,
-`propertyChanges[].oldValues`/`newValues` may be missing and enums are open. The view never raises on shape;
-`audit_id` is None when the record has no usable id.
+`propertyChanges[].oldValues`/`newValues` may be missing and enums are open. The view never raises on shape:
+a field of the wrong type reads as missing, and `audit_id` is None when the record has no usable id.
+
+`redact` is the one redaction applied to everything an alert or a finding copies out of a record: values
+under secret-like keys at any depth (inside lists, objects and JSON encoded in strings), and secret-shaped
+strings wherever they appear (bearer/basic credentials, `Authorization:` headers, JWTs, AWS access key ids,
+PEM private keys, `password=...`-style pairs in text).
 """
 
 from __future__ import annotations
@@ -14,8 +19,54 @@ from typing import Any
 
 AUDIT_DETAIL_TYPE = "v2.audits.entitytype.{id}.entityid.{id}"
 VALUE_MAX = 120
-# Values of these properties are never copied into an alert or a finding, whatever Genesys sends.
-_SENSITIVE = re.compile(r"secret|password|passwd|token|credential|private.?key|api.?key", re.IGNORECASE)
+REDACTED = "(redacted)"
+UNNAMED_PROPERTY = "(unnamed property)"
+REDACT_MAX_DEPTH = 32  # deeper structures are replaced whole: nothing below is copied out unchecked
+# Values under keys containing one of these (case and separators ignored) are never copied out.
+_SECRET_KEY_PARTS = (
+    "secret",
+    "password",
+    "passwd",
+    "passphrase",
+    "token",
+    "credential",
+    "privatekey",
+    "apikey",
+    "accesskey",
+    "signingkey",
+    "authorization",
+)
+_SECRET_KEY_WORDS = frozenset({"pin", "pins", "pincode"})  # whole words only: not "mapping" or "spinner"
+_KEY_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_KEY_IN_TEXT = (
+    r"(?:secret|passw(?:or)?d|passphrase|token|credential|private[_-]?key|api[_-]?key|access[_-]?key"
+    r"|signing[_-]?key)[\w-]{0,40}+|\bpin(?:code)?\b"
+)
+# Secret-shaped text, redacted wherever it appears; order matters (a header line before its scheme). Every
+# repetition is bounded, possessive or anchored so that no pattern backtracks: hostile text of any length is
+# scanned in linear time.
+_SECRET_SHAPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z0-9 ]{0,40}PRIVATE KEY-----|\Z)"),
+        REDACTED,
+    ),
+    (
+        re.compile(r"(?im)\b((?:proxy-)?authorization)([ \t]{0,8}[\"']?[ \t]{0,8}[:=][ \t]{0,8}[\"']?)[^\r\n\"']*+"),
+        r"\1\2" + REDACTED,
+    ),
+    (re.compile(r"(?i)\b(bearer|basic)[ \t]{1,8}+[A-Za-z0-9._~+/=-]{6,}+"), r"\1 " + REDACTED),
+    (
+        re.compile(r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{4,}+\.eyJ[A-Za-z0-9_-]{4,}+\.[A-Za-z0-9_-]*+"),
+        REDACTED,
+    ),
+    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"), REDACTED),
+    (
+        re.compile(
+            rf"(?i)({_KEY_IN_TEXT})([\"']?[ \t]{{0,8}}[:=][ \t]{{0,8}})(\"[^\"]*+\"?|'[^']*+'?|[^\s\"'&;,}}\]]++)"
+        ),
+        r"\1\2" + REDACTED,
+    ),
+)
 _PARTNER_SOURCE = re.compile(r"^aws\.partner/genesys\.com(?:\.[a-z]+)?/cloud/(?P<org>[^/]+)/")
 
 
@@ -51,39 +102,92 @@ def shorten(text: str, limit: int) -> str:
     return text[: max(0, limit - 3)].rstrip() + "..."
 
 
+def is_secret_key(name: str) -> bool:
+    """A key or property name whose value is a secret (clientSecret, password, api_key, Authorization, pin...)."""
+    squashed = re.sub(r"[^a-z0-9]", "", name.lower())
+    if any(part in squashed for part in _SECRET_KEY_PARTS):
+        return True
+    return any(word.lower() in _SECRET_KEY_WORDS for word in _KEY_WORD.findall(name))
+
+
+def redact_text(text: str) -> str:
+    """`text` with secret-shaped parts replaced by `(redacted)`; JSON inside it is redacted by key as well."""
+    stripped = text.strip()
+    if stripped[:1] in ("{", "[") and stripped[-1:] in ("}", "]"):
+        try:
+            decoded = json.loads(stripped)
+        except (ValueError, RecursionError):
+            decoded = None
+        if isinstance(decoded, (dict, list)):
+            return json.dumps(redact(decoded), ensure_ascii=False, separators=(", ", ": "))
+    for pattern, replacement in _SECRET_SHAPES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(value: Any, _depth: int = 0) -> Any:
+    """A copy of any JSON value safe to show: secret-keyed values and secret-shaped strings redacted, at any depth."""
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict | list | tuple) and _depth >= REDACT_MAX_DEPTH:
+        return "(nested too deep to show)"
+    if isinstance(value, dict):
+        return {
+            redact_text(str(key)): REDACTED if is_secret_key(str(key)) else redact(item, _depth + 1)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(item, _depth + 1) for item in value]
+    return value
+
+
 def _render(values: tuple[Any, ...] | None) -> str:
     if values is None:
         return "(not sent)"
-    shown: Any = values[0] if len(values) == 1 else list(values)
+    shown: Any = redact(values[0] if len(values) == 1 else list(values))
     text = shown if isinstance(shown, str) else json.dumps(shown, ensure_ascii=False, default=str)
     return shorten(" ".join(text.split()), VALUE_MAX) if text else '""'
 
 
 @dataclass(frozen=True)
 class Change:
-    """One changed property; `old`/`new` are None when Genesys did not send them."""
+    """One changed property; `property` is "" when Genesys sent no name; `old`/`new` are None when not sent."""
 
     property: str
     old: tuple[Any, ...] | None
     new: tuple[Any, ...] | None
 
     def is_sensitive(self) -> bool:
-        """A secret-like property (secret, token, password...) whose values are never shown."""
-        return bool(_SENSITIVE.search(self.property))
+        """A secret-like property (secret, token, password, pin...) whose values are never shown."""
+        return is_secret_key(self.property)
 
     def summary(self) -> str:
-        """`property: old -> new`, values shortened; sensitive values redacted."""
+        """`property: old -> new`, values shortened and redacted; a secret-like property's values never shown."""
+        name = redact_text(self.property) if self.property else UNNAMED_PROPERTY
         if self.is_sensitive():
-            return f"{self.property}: changed (value redacted)"
+            return f"{name}: changed (value redacted)"
         if self.old is None and self.new is None:
-            return f"{self.property}: changed (values not sent)"
-        return f"{self.property}: {_render(self.old)} -> {_render(self.new)}"
+            return f"{name}: changed (values not sent)"
+        return f"{name}: {_render(self.old)} -> {_render(self.new)}"
 
 
 def _values(value: Any) -> tuple[Any, ...] | None:
     if value is None:
         return None
     return tuple(value) if isinstance(value, list) else (value,)
+
+
+def _change(entry: Any) -> Change:
+    """Any `propertyChanges` entry is a change: one without a readable name or values is shown as such."""
+    if not isinstance(entry, dict):
+        return Change("", None, None)
+    return Change(_text(entry.get("property")) or "", _values(entry.get("oldValues")), _values(entry.get("newValues")))
+
+
+def _changes(value: Any) -> tuple[Change, ...]:
+    if isinstance(value, list):
+        return tuple(_change(entry) for entry in value)
+    return (_change(value),) if isinstance(value, dict) else ()
 
 
 @dataclass(frozen=True)
@@ -118,11 +222,6 @@ class AuditView:
         record = (detail or {}).get("eventBody") if detail is not None else event
         record = record if isinstance(record, dict) else {}
         entity = _ref(record, "entity")
-        changes = tuple(
-            Change(str(c["property"]), _values(c.get("oldValues")), _values(c.get("newValues")))
-            for c in record.get("propertyChanges") or []
-            if isinstance(c, dict) and _text(c.get("property"))
-        )
         ips = record.get("remoteIp")
         return cls(
             audit_id=_text(record.get("id")),
@@ -137,7 +236,7 @@ class AuditView:
             service_name=_text(record.get("serviceName")),
             event_time=_text(record.get("eventTime")),
             remote_ips=tuple(ip for ip in ips if isinstance(ip, str)) if isinstance(ips, list) else (),
-            changes=changes,
+            changes=_changes(record.get("propertyChanges")),
             org_id=partner_org_id(event.get("source")) or _text(record.get("userHomeOrgId")),
             source=_text(event.get("source")),
             region=_text(event.get("region")),
@@ -158,5 +257,5 @@ class AuditView:
 
     @property
     def changed_properties(self) -> tuple[str, ...]:
-        """Names of the changed properties, in order, without duplicates."""
-        return tuple(dict.fromkeys(c.property for c in self.changes))
+        """Names of the changed properties, in order, without duplicates (an unnamed change is listed as such)."""
+        return tuple(dict.fromkeys(c.property or UNNAMED_PROPERTY for c in self.changes))

@@ -484,3 +484,29 @@ resource "aws_cloudwatch_metric_alarm" "channel_failures" {
   ok_actions          = compact([var.ops_topic_arn])
   tags                = var.tags
 }
+
+################################################################################
+# Alarm: the idempotency table was unavailable (EMF metric AlertDeduplicationUnavailable)
+################################################################################
+
+# An alert never waits on its deduplication store: without the table it is still sent (fail open), marked
+# "possibly repeated", so a retry or a rule matching again may alert twice until the table is back.
+resource "aws_cloudwatch_metric_alarm" "deduplication_unavailable" {
+  count = var.create ? 1 : 0
+
+  region              = var.region
+  alarm_name          = "${var.name}-deduplication-unavailable"
+  alarm_description   = "The alert function could not use its idempotency table ${local.table_name}; alerts were still sent, marked as possibly repeated, so repeats may reach the channels. The function log ${local.log_group_name} has the DynamoDB error: check the table, its key and the role's access."
+  namespace           = var.metrics_namespace
+  metric_name         = "AlertDeduplicationUnavailable"
+  dimensions          = { service = var.name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = compact([var.ops_topic_arn])
+  ok_actions          = compact([var.ops_topic_arn])
+  tags                = var.tags
+}

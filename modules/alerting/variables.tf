@@ -284,7 +284,7 @@ variable "vpc_config" {
 }
 
 variable "ops_topic_arn" {
-  description = "SNS topic the channel-failure alarm notifies (alarm and OK). null creates the alarm without actions. Point it at a topic that does not depend on the alert channels."
+  description = "SNS topic the channel-failure and deduplication-unavailable alarms notify (alarm and OK). null creates them without actions. Point it at a topic that does not depend on the alert channels."
   type        = string
   default     = null
 

@@ -125,11 +125,12 @@ def test_alert_reaches_sns_slack_teams_and_pagerduty(harness: AlertHarness) -> N
     assert note["MessageAttributes"]["severity"] == {"Type": "String", "Value": "CRITICAL"}
     chat = harness.chat()
     assert [m["text"] for m in chat["slack"]] == [SUBJECT_01]
-    assert chat["teams"][0]["attachments"][0]["content"]["body"][0]["text"] == SUBJECT_01
+    teams_subject = SUBJECT_01.replace("[", "\\[").replace("]", "\\]")  # Markdown shown literally
+    assert chat["teams"][0]["attachments"][0]["content"]["body"][0]["text"] == teams_subject
     [page] = chat["pagerduty"]
     assert (page["routing_key"], page["dedup_key"], page["payload"]["severity"]) == (
         "R0UT1NGKEY",
-        evt["detail"]["eventBody"]["id"],
+        evt["detail"]["eventBody"]["id"] + "/oauth-client-delete",
         "critical",
     )
 
@@ -221,6 +222,7 @@ def test_bad_input_fails_the_invocation(harness: AlertHarness) -> None:
         ({"IDEMPOTENCY_TABLE": ""}, "IDEMPOTENCY_TABLE is required"),
         ({"ALERT_SKIP_REPLAYS": "maybe"}, "ALERT_SKIP_REPLAYS must be true or false"),
         ({"PAGERDUTY_EVENTS_URL": "http://events.pagerduty.com/v2/enqueue"}, "must be an https:// URL"),
+        ({"ALERT_DEADLINE_MARGIN_MS": "soon"}, "ALERT_DEADLINE_MARGIN_MS must be an integer"),
     ],
 )
 def test_configuration_errors_name_the_variable(env: dict[str, str], message: str) -> None:
@@ -248,3 +250,141 @@ def test_webhook_secrets_must_be_https(harness: AlertHarness, monkeypatch: pytes
         == "failed: Slack webhook URL must be an https:// URL; check the secret's 'url' value"
     )
     assert harness.receiver.on("/slack") == []
+
+
+def _metrics(capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+
+
+def test_each_rule_matching_one_audit_alerts_once(harness: AlertHarness) -> None:
+    evt = event("01_oauthclient_delete.json")
+    low = harness.invoke(alert_input(evt, rule="custom-any-oauth-change", severity="LOW"))
+    critical = harness.invoke(alert_input(evt, rule="oauth-client-delete", severity="CRITICAL"))
+    again = harness.invoke(alert_input(evt, rule="oauth-client-delete", severity="CRITICAL"))
+    assert [low["status"], critical["status"], again["status"]] == ["sent", "sent", "duplicate"]
+    subjects = [note["Subject"] for note in harness.published()]
+    assert [s.split(":")[0] for s in subjects] == ["LOW", "CRITICAL"]
+    pages = harness.chat()["pagerduty"]
+    audit_id = evt["detail"]["eventBody"]["id"]
+    assert [(p["dedup_key"], p["payload"]["severity"]) for p in pages] == [
+        (f"{audit_id}/custom-any-oauth-change", "info"),
+        (f"{audit_id}/oauth-client-delete", "critical"),
+    ]
+    keys = sorted(item["id"]["S"] for item in harness.dynamodb.scan(TableName=TABLE)["Items"])
+    assert len(keys) == 2 and all(k.startswith("alert#") for k in keys)
+
+
+def test_without_the_idempotency_table_the_alert_is_sent_marked_possibly_repeated(
+    harness: AlertHarness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    harness.dynamodb.delete_table(TableName=TABLE)  # the dedup store is gone (or throttled, or unreachable)
+    capsys.readouterr()
+    result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+    assert result["status"] == "sent" and result["possibly_repeated"] is True
+    assert all(v.startswith("ok: ") for v in result["channels"].values()), result
+    [note] = harness.published()
+    assert "Possibly repeated: the deduplication store was unavailable" in note["Message"]
+    chat = harness.chat()
+    assert {k: len(v) for k, v in chat.items()} == {"slack": 1, "teams": 1, "pagerduty": 1}
+    assert "Possibly repeated" in json.dumps(chat["slack"][0]) and "Possibly repeated" in json.dumps(chat["teams"][0])
+    metrics = _metrics(capsys)
+    assert any(m.get("AlertDeduplicationUnavailable") in ([1.0], 1.0) for m in metrics), metrics
+
+
+def test_a_redirect_is_a_channel_failure_and_is_not_followed(harness: AlertHarness) -> None:
+    harness.receiver.fail_next("/slack", 302)
+    harness.receiver.fail_next("/teams", 307)
+    result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+    assert result["status"] == "sent"
+    for channel, code in (("slack", 302), ("teams", 307)):
+        assert result["channels"][channel] == (
+            f"failed: answered with a redirect (HTTP {code}), which is not followed; put the final URL in the secret"
+        )
+    assert [r for r in harness.receiver.requests if r.path == "/redirected"] == []
+    assert len(harness.receiver.on("/slack")) == 1 and result["channels"]["pagerduty"].startswith("ok: ")
+
+
+def _short_lived(
+    monkeypatch: pytest.MonkeyPatch, receiver: Receiver, *, timeout_ms: int, http_timeout_s: int
+) -> tuple[AlertHarness, Any]:
+    """The handler under a function timeout of `timeout_ms`, with a 1 s deadline margin."""
+    from conftest import FakeLambdaContext
+
+    context = FakeLambdaContext(timeout_ms=timeout_ms)
+    harness = _start(
+        monkeypatch,
+        context,
+        receiver,
+        ALERT_HTTP_TIMEOUT_SECONDS=str(http_timeout_s),
+        ALERT_DEADLINE_MARGIN_MS="1000",
+    )
+    return harness, context
+
+
+def test_a_stalled_channel_delays_none_of_the_others(
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+) -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        harness, context = _short_lived(monkeypatch, receiver, timeout_ms=6_000, http_timeout_s=3)
+        receiver.delay("/slack", 60)  # accepts the connection, never answers
+        result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+        assert result["status"] == "sent"
+        assert result["channels"]["slack"].startswith("failed: ")
+        assert result["channels"]["teams"].startswith("ok: ") and result["channels"]["pagerduty"].startswith("ok: ")
+        slack = receiver.on("/slack")[0]
+        [teams] = receiver.on("/teams")
+        [page] = receiver.on("/pagerduty")
+        # sent alongside Slack, not after its read timeouts (3 s per attempt; one after another: 6 s later)
+        assert abs(teams.at - slack.at) < 2.5 and abs(page.at - slack.at) < 2.5, (slack.at, teams.at, page.at)
+        assert context.get_remaining_time_in_millis() > 0
+
+
+def test_channels_that_never_answer_do_not_outlive_the_function(
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+) -> None:
+    from moto import mock_aws
+
+    with mock_aws():
+        # one after another, the three would take 3 x (2 s + 0.2 s + 2 s): longer than the function has
+        harness, context = _short_lived(monkeypatch, receiver, timeout_ms=8_000, http_timeout_s=2)
+        for path in ("/slack", "/teams", "/pagerduty"):
+            receiver.delay(path, 60)
+        result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+        left = context.get_remaining_time_in_millis()
+        assert result["status"] == "sent" and result["channels"]["sns"].startswith("ok: ")
+        for channel in ("slack", "teams", "pagerduty"):
+            assert result["channels"][channel].startswith("failed: "), result
+        # one total deadline: the function's 8 s less the 1 s margin, whatever the per-call timeouts
+        assert left > 0, "the invocation outlived the function's timeout"
+
+
+class _FailingUpdates:
+    """The real (moto) DynamoDB client, except that recording completion fails (table throttled or gone)."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+    def update_item(self, **kwargs: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "x"}}, "UpdateItem")
+
+
+def test_an_alert_sent_but_not_recorded_is_not_sent_twice(
+    harness: AlertHarness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import boto3
+
+    harness.module.ONCE._client = _FailingUpdates(boto3.client("dynamodb"))
+    capsys.readouterr()
+    result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
+    assert result["status"] == "sent" and "possibly_repeated" not in result
+    assert all(v.startswith("ok: ") for v in result["channels"].values()), result
+    assert len(harness.published()) == 1
+    assert {k: len(v) for k, v in harness.chat().items()} == {"slack": 1, "teams": 1, "pagerduty": 1}
+    assert any(m.get("AlertDeduplicationUnavailable") in ([1.0], 1.0) for m in _metrics(capsys))

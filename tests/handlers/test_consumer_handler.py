@@ -129,3 +129,25 @@ def test_records_without_an_audit_id_are_still_processed(consumer: ConsumerHarne
     del evt["detail"]["eventBody"]["id"]
     failed, findings = consumer.invoke(sqs_event(json.dumps(evt), json.dumps(evt)))
     assert failed == [] and len(findings) == 2  # nothing to dedupe on: both go to the SIEM
+
+
+def test_odd_shapes_and_unnamed_changes_are_findings_not_failures_or_no_ops(consumer: ConsumerHarness) -> None:
+    unnamed = json.loads(body("05_user_division_move.json"))
+    unnamed["detail"]["eventBody"]["id"] = "unnamed-1"
+    unnamed["detail"]["eventBody"]["propertyChanges"] = [
+        {"property": "divisionId", "oldValues": ["d"], "newValues": ["d"]},  # a no-op...
+        {"oldValues": ["queue-a"], "newValues": ["queue-b"]},  # ...next to a real change Genesys did not name
+    ]
+    odd = json.loads(body("24_webhook_create.json"))
+    odd["detail"]["eventBody"]["propertyChanges"] = True
+    odd["detail"]["eventBody"]["entity"]["name"] = 5
+    headers = json.loads(body("17_role_delete.json"))
+    headers["detail"]["eventBody"]["propertyChanges"] = [
+        {"property": "headers", "newValues": ["Authorization: Bearer sk-live-LEAKED-0123456789"]}
+    ]
+    failed, findings = consumer.invoke(sqs_event(json.dumps(unnamed), json.dumps(odd), json.dumps(headers)))
+    assert failed == []
+    assert [f["changedProperties"] for f in findings] == [["divisionId", "(unnamed property)"], [], ["headers"]]
+    assert findings[0]["changes"][1] == "(unnamed property): queue-a -> queue-b"
+    assert findings[1]["entity"] == {"id": odd["detail"]["eventBody"]["entity"]["id"], "name": None}
+    assert "LEAKED" not in json.dumps(findings) and "Authorization: (redacted)" in findings[2]["changes"][0]

@@ -53,7 +53,7 @@ def test_plans_the_whole_stack_once(plan):
     assert counts == {
         "aws_cloudwatch_event_target": 2,
         "aws_cloudwatch_log_group": 1,
-        "aws_cloudwatch_metric_alarm": 1,
+        "aws_cloudwatch_metric_alarm": 2,
         "aws_dynamodb_table": 1,
         "aws_iam_role": 1,
         "aws_iam_role_policy": 1,
@@ -81,6 +81,21 @@ def test_channel_failure_alarm_watches_the_metric_the_handler_emits(plan):
     assert alarm["dimensions"] == {"service": function["environment"][0]["variables"]["POWERTOOLS_SERVICE_NAME"]}
     assert alarm["namespace"] == function["environment"][0]["variables"]["POWERTOOLS_METRICS_NAMESPACE"]
     assert (alarm["statistic"], alarm["threshold"], alarm["comparison_operator"]) == ("Sum", 0, "GreaterThanThreshold")
+
+
+def test_deduplication_unavailable_alarm_watches_the_metric_the_handler_emits(plan):
+    handler = (Path(__file__).resolve().parents[2] / "lambda_src" / "alert" / "handler.py").read_text()
+    emitted = re.search(r'^M_DEDUP_UNAVAILABLE = "([^"]+)"', handler, re.MULTILINE)
+    assert emitted is not None
+    alarm = plan.resource(f"{M}.aws_cloudwatch_metric_alarm.deduplication_unavailable[0]").values
+    channel = plan.resource(f"{M}.aws_cloudwatch_metric_alarm.channel_failures[0]").values
+    assert alarm["alarm_name"] == f"{NAME}-deduplication-unavailable"
+    assert alarm["metric_name"] == emitted.group(1) == "AlertDeduplicationUnavailable"
+    # same style and destination as the channel-failure alarm: the function's namespace and service, the ops topic
+    for key in ("namespace", "dimensions", "statistic", "period", "threshold", "comparison_operator", "alarm_actions"):
+        assert alarm[key] == channel[key], key
+    assert alarm["ok_actions"] == alarm["alarm_actions"]
+    assert f"{NAME}-idempotency" in alarm["alarm_description"]
 
 
 def test_create_false_yields_zero_resources(plan):

@@ -100,7 +100,7 @@ def test_lambda_code_hash_is_stable_between_plans(complete, tf_try_plan):
 
 
 def test_every_dead_letter_queue_and_the_alert_channels_have_an_alarm(complete):
-    """Nothing is lost silently: each DLQ in the pipeline alarms when not empty, and so does a failing channel."""
+    """Nothing is lost silently: each DLQ alarms when not empty, and so do failing channels and a lost dedup table."""
     queues = {q.values["name"] for q in complete.resources("aws_sqs_queue") if q.values["name"].endswith("-dlq")}
     assert queues == {"genesys-audit-targets-dlq", "genesys-audit-detections-dlq", "genesys-audit-alert-dlq"}
     alarms = {a.values["alarm_name"]: a for a in complete.resources("aws_cloudwatch_metric_alarm")}
@@ -110,6 +110,9 @@ def test_every_dead_letter_queue_and_the_alert_channels_have_an_alarm(complete):
     channel = alarms["genesys-audit-alert-channel-failures"]
     assert channel.values["metric_name"] == "AlertChannelFailures"
     assert channel.unknown.get("alarm_actions") or channel.values["alarm_actions"]  # the ops topic
+    dedup = alarms["genesys-audit-alert-deduplication-unavailable"]  # alerts sent without deduplication
+    assert dedup.values["metric_name"] == "AlertDeduplicationUnavailable"
+    assert dedup.unknown.get("alarm_actions") or dedup.values["alarm_actions"]
 
 
 def test_every_key_policy_lists_its_actions_and_scopes_each_service(complete):

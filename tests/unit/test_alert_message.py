@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 
 from genesys_audit.alerting.message import (
     SUBJECT_MAX,
@@ -23,6 +27,8 @@ from genesys_audit.alerting.message import (
     teams_payload,
 )
 from genesys_audit.audit import AuditView
+from genesys_audit.consumer.findings import finding, nothing_changed, watched_changes
+from genesys_audit.models import AuditRecord
 
 EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 
@@ -161,7 +167,7 @@ def test_slack_payload_is_block_kit_with_escaped_text() -> None:
     evt = event("24_webhook_create.json")
     evt["detail"]["eventBody"]["entity"]["name"] = "<!channel> & exfil"
     payload = slack_payload(build_alert(parse_input(wrapped(evt, severity="HIGH"))))
-    assert payload["text"].startswith("HIGH: Webhook [<!channel> & exfil] Create by user [")
+    assert payload["text"].startswith("HIGH: Webhook [&lt;!channel&gt; &amp; exfil] Create by user [")
     header, fields, *rest = payload["blocks"]
     assert header["type"] == "header" and header["text"]["type"] == "plain_text"
     assert fields["type"] == "section" and len(fields["fields"]) <= 10
@@ -181,7 +187,8 @@ def test_teams_payload_is_an_adaptive_card_message() -> None:
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = attachment["content"]
     assert (card["type"], card["version"]) == ("AdaptiveCard", "1.4")
-    assert card["body"][0]["text"] == alert.subject and card["body"][0]["color"] == "Attention"
+    assert card["body"][0]["text"] == alert.subject.replace("[", "\\[").replace("]", "\\]")
+    assert card["body"][0]["color"] == "Attention"
     assert {f["title"] for f in card["body"][1]["facts"]} >= {"Who", "What", "When", "Where", "Genesys org"}
     assert card["actions"] == [
         {
@@ -196,13 +203,13 @@ def test_teams_payload_is_an_adaptive_card_message() -> None:
     ("severity", "expected"),
     [("CRITICAL", "critical"), ("HIGH", "error"), ("MEDIUM", "warning"), ("LOW", "info"), ("SOMETHING", "error")],
 )
-def test_pagerduty_event_dedups_on_the_audit_id(severity: str, expected: str) -> None:
+def test_pagerduty_event_dedups_on_the_audit_id_and_rule(severity: str, expected: str) -> None:
     evt = event("01_oauthclient_delete.json")
     alert = build_alert(parse_input(wrapped(evt, severity=severity)))
     message = pagerduty_payload(alert, "routing-key-123")
     body = evt["detail"]["eventBody"]
     assert message["routing_key"] == "routing-key-123" and message["event_action"] == "trigger"
-    assert message["dedup_key"] == body["id"]
+    assert message["dedup_key"] == f"{body['id']}/oauth-client-delete" == alert.dedup_key
     payload = message["payload"]
     assert payload["severity"] == expected and payload["summary"] == alert.subject
     assert payload["source"] == "genesys-cloud-org-7c1f2a9e-3b4d-4e8f-9a10-2b3c4d5e6f70"
@@ -232,4 +239,205 @@ def test_audit_view_reads_partner_webhook_and_bare_shapes() -> None:
     garbage = AuditView.of("not a dict")
     assert (garbage.audit_id, garbage.actor_kind, garbage.changes, garbage.remote_ips) == (None, "unknown", (), ())
     odd = AuditView.of({"detail": {"eventBody": {"id": 7, "remoteIp": "1.2.3.4", "propertyChanges": [None, {"x": 1}]}}})
-    assert (odd.audit_id, odd.remote_ips, odd.changes) == (None, (), ())
+    assert (odd.audit_id, odd.remote_ips) == (None, ())
+    # entries without a readable property are changes all the same (never dropped as nothing)
+    assert [c.summary() for c in odd.changes] == ["(unnamed property): changed (values not sent)"] * 2
+
+
+# --- Hostile names: chat markup -------------------------------------------------------------------------
+
+HOSTILE_NAMES = ["<!here>", "<!channel> <https://evil.example|Acknowledge>", "<@U024BE7LH> & <#C024BE7LR>"]
+
+
+def _texts(node: Any) -> Iterator[str]:
+    """Every `text` string anywhere in a Slack payload."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "text" and isinstance(value, str):
+                yield value
+            else:
+                yield from _texts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _texts(item)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_slack_text_fields_never_carry_a_mention_or_a_link(name: str) -> None:
+    evt = event("24_webhook_create.json")
+    evt["detail"]["eventBody"]["entity"]["name"] = name
+    evt["detail"]["eventBody"]["userDisplay"] = name
+    evt["detail"]["eventBody"]["propertyChanges"] = [{"property": "name", "oldValues": [name], "newValues": ["x"]}]
+    alert = build_alert(parse_input(wrapped(evt, severity="HIGH")))
+    payload = slack_payload(alert)
+    texts = list(_texts(payload))
+    assert payload["text"] in texts and len(texts) >= 10
+    # The only Slack control sequence left is our own runbook link; everything from the record is escaped.
+    controls = [m for text in texts for m in re.findall(r"<[^>]*>", text)]
+    assert controls == ["<https://runbooks.example.com/genesys#oauth-client-delete|Runbook>"]
+    escaped = alert.subject.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert "&lt;" in escaped and payload["text"] == escaped == payload["blocks"][0]["text"]["text"]
+
+
+def _teams_texts(card: dict[str, Any]) -> list[str]:
+    """Every TextBlock text, Fact.Title and Fact.Value (what Teams renders as Markdown)."""
+    out = []
+    for element in card["body"]:
+        if element["type"] == "TextBlock":
+            out.append(element["text"])
+        elif element["type"] == "FactSet":
+            out += [part for fact in element["facts"] for part in (fact["title"], fact["value"])]
+    return out
+
+
+def _rendered(markdown: str) -> tuple[str, str]:
+    """(HTML, visible text) of `markdown` through a CommonMark renderer, as Adaptive Card Markdown is."""
+    rendered = MarkdownIt("commonmark").render(markdown)
+    return rendered, " ".join(html.unescape(re.sub(r"<[^>]+>", " ", rendered)).split())
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["[Ack](https://evil.example)", "**URGENT** _click_ <https://evil.example>", "1. step\n- [x](javascript:alert(1))"],
+)
+def test_teams_card_shows_markdown_in_values_literally(name: str) -> None:
+    evt = event("24_webhook_create.json")
+    body = evt["detail"]["eventBody"]
+    body["entity"]["name"] = name
+    body["userDisplay"] = name
+    body["propertyChanges"] = [{"property": "name", "oldValues": [name], "newValues": ["[Ok](https://evil.example)"]}]
+    alert = build_alert(parse_input(wrapped(evt, severity="HIGH")))
+    card = teams_payload(alert)["attachments"][0]["content"]
+    texts = _teams_texts(card)
+    originals = [alert.subject, *(part for fact in alert.facts for part in fact), "Property changes", *alert.changes]
+    for text in texts:
+        rendered, _ = _rendered(text)
+        assert "<a " not in rendered and "<strong>" not in rendered and "<em>" not in rendered, rendered
+        assert "<li>" not in rendered and "<ol" not in rendered, rendered
+    # what a reader sees is the original text, character for character (whitespace aside)
+    shown = [_rendered(text)[1] for text in texts]
+    assert shown[: 1 + 2 * len(alert.facts) + 1] == [" ".join(o.split()) for o in originals[: len(shown) - 1]]
+    assert shown[-1] == " ".join(" ".join(alert.changes).split())
+
+
+# --- Secrets inside values ------------------------------------------------------------------------------
+
+JWT = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+AWS_KEY = "AKIAIOSFODNN7EXAMPLE"
+PEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAleak\n-----END RSA PRIVATE KEY-----"
+SECRET_CHANGES = [
+    {"property": "configuration", "newValues": [{"clientSecret": "LEAK-1", "name": "ok"}]},
+    {"property": "properties", "newValues": ['{"password": "LEAK-2", "user": "svc"}']},
+    {"property": "headers", "newValues": ["Content-Type: application/json", "Authorization: Bearer LEAK3abcdef"]},
+    {"property": "settings", "newValues": [{"nested": [{"deeper": {"apiKey": "LEAK-4"}}]}]},
+    {"property": "passphrase", "newValues": ["LEAK-5"]},
+    {"property": "pin", "oldValues": ["LEAK-6"], "newValues": ["LEAK-7"]},
+    {"property": "accessKey", "newValues": ["LEAK-8"]},
+    {"property": "signingKey", "newValues": ["LEAK-9"]},
+    {"property": "authorization", "newValues": ["LEAK-10"]},
+    {"property": "description", "newValues": [f"use {JWT} or {AWS_KEY}"]},
+    {"property": "certificate", "newValues": [PEM]},
+    {"property": "callbackUrl", "newValues": ["https://example.com/cb?token=LEAK-11&x=1"]},
+    {"property": "note", "newValues": ['{"config": "{\\"privateKey\\": \\"LEAK-12\\"}"}']},
+]
+NOT_SECRET = ["svc", "ok", "application/json", "https://example.com/cb?token="]
+
+
+def test_secrets_nested_in_values_or_shaped_like_secrets_never_leave_in_an_alert_or_a_finding() -> None:
+    evt = event("02_oauthclient_update_secret.json")
+    evt["detail"]["eventBody"]["propertyChanges"] = SECRET_CHANGES
+    evt["detail"]["eventBody"]["entity"]["name"] = f"client Bearer {JWT}"
+    alert = build_alert(parse_input(wrapped(evt)))
+    view = AuditView.of(evt)
+    item = finding(view, watched_changes(view, ()))
+    outputs = {
+        "text": alert.text(),
+        "slack": json.dumps(slack_payload(alert)),
+        "teams": json.dumps(teams_payload(alert)),
+        "pagerduty": json.dumps(pagerduty_payload(alert, "k")),
+        "sns subject": alert.subject,
+        "finding": json.dumps(item),
+    }
+    for where, text in outputs.items():
+        for secret in ("LEAK", JWT, JWT.split(".")[1], AWS_KEY, "MIIEowIBAAKCAQEA"):
+            assert secret not in text, f"{secret} leaked into the {where}"
+    for kept in NOT_SECRET:  # redaction is targeted: ordinary values still show
+        assert kept in outputs["text"] and kept in outputs["finding"], kept
+    # one redaction: the finding lists exactly the change lines the alert shows
+    assert item["changes"] == list(alert.changes)
+    assert "configuration: (not sent) -> {\"clientSecret\": \"(redacted)\", \"name\": \"ok\"}" in alert.changes
+
+
+# --- Any shape in any field -----------------------------------------------------------------------------
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+CHANGE_ENTRIES = st.fixed_dictionaries(
+    {}, optional={"property": JSON_VALUES, "oldValues": JSON_VALUES, "newValues": JSON_VALUES}
+)
+AUDIT_FIELDS = sorted(AuditRecord.model_fields)  # every field of the one audit record model
+RECORDS = st.fixed_dictionaries(
+    {},
+    optional={
+        **{field: JSON_VALUES for field in AUDIT_FIELDS},
+        "propertyChanges": JSON_VALUES | st.lists(CHANGE_ENTRIES | JSON_VALUES, max_size=4),
+        "entity": JSON_VALUES | st.fixed_dictionaries({}, optional={"id": JSON_VALUES, "name": JSON_VALUES}),
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    record=RECORDS,
+    envelope=st.fixed_dictionaries(
+        {}, optional={"source": JSON_VALUES, "region": JSON_VALUES, "replay-name": JSON_VALUES, "id": JSON_VALUES}
+    ),
+    severity=st.sampled_from(["CRITICAL", "LOW"]),
+)
+def test_no_shape_in_any_audit_field_makes_the_view_or_a_rendering_raise(
+    record: dict[str, Any], envelope: dict[str, Any], severity: str
+) -> None:
+    assert {"propertyChanges", "entity", "remoteIp", "clientId", "username"} <= set(AUDIT_FIELDS)
+    evt = {**envelope, "detail": {"eventBody": record}}
+    view = AuditView.of(evt)
+    alert = build_alert(parse_input(wrapped(evt, severity=severity)), view)
+    assert 0 < len(alert.subject) <= SUBJECT_MAX
+    json.dumps([alert.text(), slack_payload(alert), teams_payload(alert), pagerduty_payload(alert, "k")])
+    sns_attributes(alert)
+    json.dumps(finding(view, watched_changes(view, ("divisionId",))))
+    nothing_changed(view)
+
+
+@settings(max_examples=400, deadline=None)
+@given(name=st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60))
+def test_any_entity_name_reads_literally_on_the_teams_card(name: str) -> None:
+    evt = event("24_webhook_create.json")
+    evt["detail"]["eventBody"]["userDisplay"] = name
+    alert = build_alert(parse_input(wrapped(evt, severity="HIGH")))
+    facts = teams_payload(alert)["attachments"][0]["content"]["body"][1]["facts"]
+    who = next(fact["value"] for fact in facts if fact["title"] == "Who")
+    rendered, shown = _rendered(who)
+    assert "<a " not in rendered and "<img" not in rendered, rendered
+    visible = re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", dict(alert.facts)["Who"])  # control characters show as spaces
+    assert shown == " ".join(visible.split()), rendered
+
+
+@pytest.mark.parametrize(
+    "unit", ["a.", "eyJa-", "secret-", "bearer ", "authorization ", "-----BEGIN ", 'password="', "pin ", "x"]
+)
+def test_redaction_never_backtracks_on_hostile_text(unit: str) -> None:
+    """256 KB built to make a backtracking pattern quadratic (hours); linear scanning takes well under a second.
+
+    The bound is loose on purpose: it only catches a pattern that backtracks, not a slow machine.
+    """
+    import time
+
+    from genesys_audit.audit import redact_text
+
+    text = (unit * (262_144 // len(unit) + 1))[:262_144]
+    started = time.perf_counter()
+    redact_text(text)
+    assert time.perf_counter() - started < 10

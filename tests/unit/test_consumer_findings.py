@@ -135,3 +135,21 @@ def test_settings_validate_the_sink_and_read_the_watch_list() -> None:
         ConsumerSettings.from_env({})
     with pytest.raises(ConfigError, match="IDEMPOTENCY_EXPIRES_AFTER_SECONDS"):
         ConsumerSettings.from_env({**env, "IDEMPOTENCY_EXPIRES_AFTER_SECONDS": "5"})
+
+
+@pytest.mark.parametrize(
+    "unnamed",
+    [
+        {"oldValues": ["queue-a"], "newValues": ["queue-b"]},
+        {"property": "", "oldValues": ["queue-a"], "newValues": ["queue-b"]},
+        {"property": "   ", "newValues": ["x"]},
+        {"property": None},
+    ],
+)
+def test_a_change_without_a_property_name_is_a_finding_not_a_no_op(unnamed: dict[str, Any]) -> None:
+    same = {"property": "divisionId", "oldValues": ["d1"], "newValues": ["d1"]}
+    got: list[dict[str, Any]] = []
+    assert consume(record(same, unnamed), WATCHED, got.append) == "finding"
+    [item] = got
+    assert item["changedProperties"] == ["divisionId", "(unnamed property)"]
+    assert item["changes"][1].startswith("(unnamed property): ")

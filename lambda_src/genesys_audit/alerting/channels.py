@@ -1,7 +1,9 @@
 """Where alerts go: the SNS topic, and optionally Slack, Microsoft Teams and PagerDuty over HTTPS.
 
-Each channel is a name and a `send(alert) -> detail` callable that raises ChannelError on failure. Webhook
-URLs and the PagerDuty routing key come from Secrets Manager; the secret is read on first use and cached.
+Each channel is a name and a `send(alert, deadline) -> detail` callable that raises ChannelError on failure;
+`deadline` is a `time.monotonic()` instant no HTTP attempt, retry or back-off may pass. Webhook URLs and the
+PagerDuty routing key come from Secrets Manager; the secret is read on first use and cached. Redirects are
+never followed: a 3xx is a failure (a redirected POST would be re-sent as a GET without the alert).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 from genesys_audit.alerting.message import Alert, pagerduty_payload, slack_payload, sns_attributes, teams_payload
 
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+MIN_ATTEMPT_SECONDS = 0.05  # below this an attempt cannot complete: report the deadline instead
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 _RETRYABLE = {429, 500, 502, 503, 504}
 
@@ -28,10 +31,20 @@ class ChannelError(RuntimeError):
 
 @dataclass(frozen=True)
 class Channel:
-    """One destination."""
+    """One destination: `send(alert, deadline)` returns what the service said, or raises ChannelError."""
 
     name: str
-    send: Callable[[Alert], str]
+    send: Callable[[Alert, float], str]
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """Turn every 3xx into an HTTPError instead of following it."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_RefuseRedirects)
 
 
 def check_url(url: str, what: str) -> str:
@@ -80,22 +93,34 @@ def post_json(
     payload: dict[str, Any],
     *,
     timeout: float,
+    deadline: float | None = None,
     attempts: int = 2,
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
-    """POST JSON; retry throttling, 5xx and network errors (honouring a short Retry-After); return the status."""
+    """POST JSON; retry throttling, 5xx and network errors (honouring a short Retry-After); return the status.
+
+    Each attempt's socket timeout is the smaller of `timeout` and the time left before `deadline`; no retry
+    starts (and no back-off sleeps) past it. A redirect is refused, not followed.
+    """
     data = json.dumps(payload).encode("utf-8")
     problem = "not attempted"
     for attempt in range(1, attempts + 1):
+        left = timeout if deadline is None else min(timeout, deadline - time.monotonic())
+        if left < MIN_ATTEMPT_SECONDS:
+            raise ChannelError(f"out of time before the alert deadline after {attempt - 1} attempt(s): {problem}")
         request = urllib.request.Request(  # noqa: S310 - check_url allowed https (or loopback http) only
             url, data=data, method="POST", headers={"Content-Type": "application/json"}
         )
         retry_after = 0.0
         try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - see above
+            with _OPENER.open(request, timeout=left) as response:
                 return int(response.status)
         except urllib.error.HTTPError as exc:
             problem = f"HTTP {exc.code}"
+            if 300 <= exc.code < 400:
+                raise ChannelError(
+                    f"answered with a redirect ({problem}), which is not followed; put the final URL in the secret"
+                ) from None
             if exc.code not in _RETRYABLE:
                 raise ChannelError(f"rejected with {problem}") from None
             retry_after = _retry_after(exc.headers.get("Retry-After"))
@@ -103,7 +128,10 @@ def post_json(
             reason = getattr(exc, "reason", exc)
             problem = f"unreachable ({type(reason).__name__})"
         if attempt < attempts:
-            sleep(min(max(retry_after, 0.2 * attempt), 2.0))
+            pause = min(max(retry_after, 0.2 * attempt), 2.0)
+            if deadline is not None and time.monotonic() + pause + MIN_ATTEMPT_SECONDS > deadline:
+                raise ChannelError(f"out of time before the alert deadline after {attempt} attempt(s): {problem}")
+            sleep(pause)
     raise ChannelError(f"failed after {attempts} attempts: {problem}")
 
 
@@ -117,7 +145,7 @@ def _retry_after(value: str | None) -> float:
 def sns_channel(client_factory: Callable[[], Any], topic_arn: str) -> Channel:
     """Publish subject, plain-text body and filterable attributes to the alert topic."""
 
-    def send(alert: Alert) -> str:
+    def send(alert: Alert, deadline: float) -> str:
         try:
             response = client_factory().publish(
                 TopicArn=topic_arn,
@@ -137,13 +165,13 @@ def http_channel(
 ) -> Channel:
     """A webhook channel: read the secret (cached), build `(url, payload)`, POST it."""
 
-    def send(alert: Alert) -> str:
+    def send(alert: Alert, deadline: float) -> str:
         try:
             raw = secret()
         except Exception as exc:
             raise ChannelError(f"cannot read the {name} secret: {type(exc).__name__}") from None
         url, payload = build(alert, raw)
-        return f"HTTP {post_json(url, payload, timeout=timeout)}"
+        return f"HTTP {post_json(url, payload, timeout=timeout, deadline=deadline)}"
 
     return Channel(name, send)
 

@@ -2,15 +2,20 @@
 
 Pure functions over plain dicts; no AWS, no HTTP. The rule's input transformer sends
 `{"rule", "severity", "title", "runbook_url", "event": <aws.events.event>}`; a bare event is accepted too.
+
+Everything taken from the record is hostile text (an insider names the objects): facts, subject and changes
+go through `redact`; Slack text has `&`, `<`, `>` escaped in every field (no mention, no planted link); Teams
+text has its Markdown punctuation backslash-escaped (CommonMark shows it literally: no link, no emphasis).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from genesys_audit.audit import AuditView, shorten
+from genesys_audit.audit import AuditView, redact_text, shorten
 
 SUBJECT_MAX = 100  # SNS: <= 100 ASCII characters, no line breaks or control characters
 CHAT_CHANGES_MAX = 15
@@ -18,6 +23,12 @@ TEXT_CHANGES_MAX = 50
 DEFAULT_SEVERITY = "HIGH"
 # PagerDuty Events v2 accepts critical, error, warning, info.
 PAGERDUTY_SEVERITY = {"CRITICAL": "critical", "HIGH": "error", "MEDIUM": "warning", "LOW": "info", "INFO": "info"}
+POSSIBLY_REPEATED = "the deduplication store was unavailable: this alert may repeat one already sent"
+# CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones Adaptive Card Markdown uses
+# (links, emphasis, code, lists, autolinks, entities), plus the backslash itself.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>!~#|&])")
+_CONTROL = re.compile(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # line breaks kept, other controls shown as space
+_MARKDOWN_LIST_MARKER = re.compile(r"(?m)^(\s*)(?:([-+=])|(\d+)\.)")
 
 
 class AlertInputError(ValueError):
@@ -75,7 +86,7 @@ def subject(severity: str, view: AuditView) -> str:
     When too long the entity name is shortened first, so the severity, type, action and actor survive.
     """
     head = ascii_line(f"{severity}: {view.entity_type or 'UnknownEntity'} [")
-    name = ascii_line(view.entity_name or view.entity_id or "unnamed")
+    name = ascii_line(redact_text(view.entity_name or view.entity_id or "unnamed"))
     tail = ascii_line(f"] {view.action or 'Change'} by {view.actor_kind} [{view.actor_id or 'unknown'}]")
     room = SUBJECT_MAX - len(head) - len(tail)
     if room >= 4:
@@ -95,6 +106,20 @@ class Alert:
     view: AuditView
     facts: tuple[tuple[str, str], ...]
     changes: tuple[str, ...]
+    possibly_repeated: bool = False
+
+    @property
+    def dedup_key(self) -> str | None:
+        """Audit id + rule: one alert per rule that matched the record, so a LOW rule never hides a CRITICAL one."""
+        if self.view.audit_id is None:
+            return None
+        return f"{self.view.audit_id}/{self.rule or 'unknown-rule'}"
+
+    def marked_possibly_repeated(self) -> Alert:
+        """The same alert saying it may be a repeat (sent while deduplication was unavailable)."""
+        if self.possibly_repeated:
+            return self
+        return replace(self, possibly_repeated=True, facts=(*self.facts, ("Possibly repeated", POSSIBLY_REPEATED)))
 
     @property
     def headline(self) -> str:
@@ -163,7 +188,7 @@ def build_alert(alert_input: AlertInput, view: AuditView | None = None) -> Alert
         title=alert_input.title,
         runbook_url=alert_input.runbook_url,
         view=view,
-        facts=tuple(facts),
+        facts=tuple((label, redact_text(value)) for label, value in facts),
         changes=tuple(c.summary() for c in view.changes),
     )
 
@@ -175,24 +200,38 @@ def _chat_changes(alert: Alert) -> str:
     return "\n".join(shown)
 
 
-def _slack_escape(text: str) -> str:
+def slack_escape(text: str) -> str:
+    """`&`, `<`, `>` as Slack entities: no `<!here>` mention, `<@user>` ping or `<url|label>` link survives."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def teams_escape(text: str) -> str:
+    """Markdown punctuation backslash-escaped, so a TextBlock or Fact shows it literally (no link, no emphasis).
+
+    Control characters become spaces, whitespace is folded and blank lines dropped first, so no indentation
+    or paragraph structure is left to read as a code block or a heading either.
+    """
+    text = _CONTROL.sub(" ", text)
+    lines = (" ".join(line.split()) for line in text.splitlines())
+    escaped = _MARKDOWN_PUNCTUATION.sub(r"\\\1", "\n".join(line for line in lines if line))
+    return _MARKDOWN_LIST_MARKER.sub(lambda m: f"{m[1]}\\{m[2]}" if m[2] else f"{m[1]}{m[3]}\\.", escaped)
 
 
 def slack_payload(alert: Alert) -> dict[str, Any]:
     """Slack incoming-webhook message with Block Kit blocks (`text` is the notification fallback)."""
+    subject_text = slack_escape(alert.subject)
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": shorten(alert.subject, 150)}},
+        {"type": "header", "text": {"type": "plain_text", "text": shorten(subject_text, 150)}},
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": shorten(f"*{label}*\n{_slack_escape(value)}", 2000)}
+                {"type": "mrkdwn", "text": shorten(f"*{slack_escape(label)}*\n{slack_escape(value)}", 2000)}
                 for label, value in alert.facts[:10]
             ],
         },
     ]
     if alert.changes:
-        changes = _slack_escape(_chat_changes(alert))
+        changes = slack_escape(_chat_changes(alert))
         blocks.append(
             {
                 "type": "section",
@@ -200,8 +239,9 @@ def slack_payload(alert: Alert) -> dict[str, Any]:
             }
         )
     if alert.runbook_url:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{alert.runbook_url}|Runbook>"}]})
-    return {"text": alert.subject, "blocks": blocks}
+        url = slack_escape(alert.runbook_url).replace("|", "%7C")
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"<{url}|Runbook>"}]})
+    return {"text": subject_text, "blocks": blocks}
 
 
 def teams_payload(alert: Alert) -> dict[str, Any]:
@@ -209,17 +249,21 @@ def teams_payload(alert: Alert) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {
             "type": "TextBlock",
-            "text": alert.subject,
+            "text": teams_escape(alert.subject),
             "weight": "Bolder",
             "size": "Medium",
             "wrap": True,
             "color": "Attention" if alert.severity in {"CRITICAL", "HIGH"} else "Warning",
         },
-        {"type": "FactSet", "facts": [{"title": label, "value": value} for label, value in alert.facts]},
+        {
+            "type": "FactSet",
+            "facts": [{"title": teams_escape(label), "value": teams_escape(value)} for label, value in alert.facts],
+        },
     ]
     if alert.changes:
         body.append({"type": "TextBlock", "text": "Property changes", "weight": "Bolder", "wrap": True})
-        body.append({"type": "TextBlock", "text": _chat_changes(alert), "wrap": True, "fontType": "Monospace"})
+        changes = teams_escape(_chat_changes(alert))
+        body.append({"type": "TextBlock", "text": changes, "wrap": True, "fontType": "Monospace"})
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
@@ -237,7 +281,7 @@ def teams_payload(alert: Alert) -> dict[str, Any]:
 
 
 def pagerduty_payload(alert: Alert, routing_key: str) -> dict[str, Any]:
-    """PagerDuty Events API v2 trigger; `dedup_key` is the audit id so Genesys/EventBridge repeats merge."""
+    """PagerDuty Events API v2 trigger; `dedup_key` is audit id + rule, so repeats merge but rules do not."""
     view = alert.view
     payload: dict[str, Any] = {
         "summary": shorten(alert.subject, 1024),
@@ -254,8 +298,8 @@ def pagerduty_payload(alert: Alert, routing_key: str) -> dict[str, Any]:
         if value:
             payload[key] = value
     message: dict[str, Any] = {"routing_key": routing_key, "event_action": "trigger", "payload": payload}
-    if view.audit_id:
-        message["dedup_key"] = view.audit_id
+    if alert.dedup_key:
+        message["dedup_key"] = alert.dedup_key
     if alert.runbook_url:
         message["links"] = [{"href": alert.runbook_url, "text": "Runbook"}]
     return message

@@ -1,7 +1,8 @@
-"""Send one alert to every configured channel; fail only when no channel took it."""
+"""Send one alert to every configured channel at once, within one deadline; fail only when no channel took it."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,14 +51,30 @@ def channels_for(
     return channels
 
 
-def send_alert(alert: Alert, channels: Sequence[Channel]) -> list[Delivery]:
-    """Try every channel (a failing one does not stop the others); raise NoChannelDelivered if none worked."""
+def send_alert(alert: Alert, channels: Sequence[Channel], *, deadline: float) -> list[Delivery]:
+    """Send to every channel concurrently and wait until `deadline` (a `time.monotonic()` instant) at most.
+
+    A slow or failing channel delays and stops none of the others; one still running at the deadline is
+    reported as failed and abandoned (its thread ends with its own socket timeout, bounded by the deadline
+    too). Raise NoChannelDelivered if no channel took the alert.
+    """
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    budget = max(0.0, deadline - time.monotonic())
+    pool = ThreadPoolExecutor(max_workers=max(1, len(channels)), thread_name_prefix="alert-channel")
+    try:
+        futures = [(channel, pool.submit(channel.send, alert, deadline)) for channel in channels]
+        wait([future for _, future in futures], timeout=budget)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     deliveries: list[Delivery] = []
-    for channel in channels:
-        try:
-            deliveries.append(Delivery(channel.name, True, channel.send(alert)))
-        except Exception as exc:  # ChannelError, or a bug in one channel: the others still go out
+    for channel, future in futures:
+        if not future.done() or future.cancelled():
+            deliveries.append(Delivery(channel.name, False, f"no answer within the alert deadline ({budget:.1f} s)"))
+        elif (exc := future.exception()) is not None:  # ChannelError, or a bug in one channel: others still go out
             deliveries.append(Delivery(channel.name, False, str(exc) or type(exc).__name__))
+        else:
+            deliveries.append(Delivery(channel.name, True, future.result()))
     if not any(d.ok for d in deliveries):
         raise NoChannelDelivered(
             "no alert channel accepted the alert; it will be retried",

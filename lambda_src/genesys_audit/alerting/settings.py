@@ -23,6 +23,7 @@ class AlertSettings:
     pagerduty_secret_id: str | None = None
     pagerduty_events_url: str = PAGERDUTY_EVENTS_URL
     http_timeout_seconds: int = 5
+    deadline_margin_ms: int = 1500
     secret_max_age_seconds: int = 300
     tracing_enabled: bool = False
 
@@ -46,6 +47,8 @@ class AlertSettings:
             pagerduty_secret_id=env_opt_str("PAGERDUTY_SECRET_ARN", env=env),
             pagerduty_events_url=pagerduty_url,
             http_timeout_seconds=env_int("ALERT_HTTP_TIMEOUT_SECONDS", 5, minimum=1, maximum=30, env=env),
+            # Kept back from the function's remaining time for recording the alert after the channels.
+            deadline_margin_ms=env_int("ALERT_DEADLINE_MARGIN_MS", 1500, minimum=0, env=env),
             secret_max_age_seconds=env_int("ALERT_SECRET_MAX_AGE_SECONDS", 300, minimum=0, env=env),
             tracing_enabled=env_bool("TRACING_ENABLED", False, env=env),
         )

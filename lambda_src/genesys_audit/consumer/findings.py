@@ -5,7 +5,8 @@ fields: it cannot tell a real change from one whose old and new values are the s
 A record whose every property change is such a no-op (both values sent and equal) changed nothing and is
 dropped; anything else is a finding. Records without property changes (creates, deletes, membership
 adds/removes) are always findings: the rule that queued them already said they matter, and the consumer
-never drops a detection it cannot prove empty.
+never drops a detection it cannot prove empty. A change without a property name (or an entry that is not
+an object) is a change like any other: it is listed as `(unnamed property)`, never taken for a no-op.
 
 `WATCHED_PROPERTIES` flags the findings where a listed property (case-insensitive) really changed, in
 `watchedChanges`, so the SIEM can rank them; it never hides a finding.
@@ -13,17 +14,26 @@ never drops a detection it cannot prove empty.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
-from genesys_audit.audit import AuditView, Change
+from genesys_audit.audit import AuditView, Change, redact
+
+
+def _canonical(values: tuple[Any, ...]) -> list[str] | None:
+    try:
+        return sorted(json.dumps(v, sort_keys=True, default=repr) for v in values)
+    except (RecursionError, ValueError, TypeError):
+        return None  # cannot compare: not provably equal
 
 
 def is_no_op(change: Change) -> bool:
     """Both values sent and equal (order-insensitive): the property did not change."""
     if change.old is None or change.new is None:
         return False
-    return sorted(map(repr, change.old)) == sorted(map(repr, change.new))
+    old, new = _canonical(change.old), _canonical(change.new)
+    return old is not None and old == new
 
 
 def nothing_changed(view: AuditView) -> bool:
@@ -39,7 +49,7 @@ def watched_changes(view: AuditView, watched: Iterable[str]) -> tuple[str, ...]:
 
 
 def finding(view: AuditView, watched_hits: tuple[str, ...]) -> dict[str, Any]:
-    """The structured record handed to the sink (what a SIEM indexes); secret-like values are redacted."""
+    """The structured record handed to the sink (what a SIEM indexes), redacted like an alert (`redact`)."""
     out: dict[str, Any] = {
         "auditId": view.audit_id,
         "eventTime": view.event_time,
@@ -56,8 +66,9 @@ def finding(view: AuditView, watched_hits: tuple[str, ...]) -> dict[str, Any]:
         "region": view.region,
         "changedProperties": list(view.changed_properties),
         "watchedChanges": list(watched_hits),
-        "changes": [c.summary() for c in view.changes],
     }
     if view.replay_name:
         out["replayName"] = view.replay_name
-    return out
+    safe: dict[str, Any] = redact(out)
+    safe["changes"] = [c.summary() for c in view.changes]  # each summary is redacted by `Change.summary`
+    return safe
