@@ -29,10 +29,26 @@ locals {
   key_functions   = concat(local.create_consumer ? [local.consumer_name] : [], local.create_backfill ? [local.backfill_name] : [])
   log_group_arns  = concat([local.trail_arn], [for f in local.key_functions : "${local.logs_arn}/aws/lambda/${f}"])
 
+  # Rules are derived once (modules/audit-rules: names, ARNs built from the bus and rule names, so known
+  # at plan time without referencing the rule resources) and each destination is handed only the ARNs
+  # of the rules routed to it: its resource policy (role trust, logs resource policy, queue policy,
+  # Lambda permissions) names exactly those. The targets, made in modules/audit-rules from the
+  # destinations' exports, reference the rule resources, which orders PutTargets after PutRule.
+  rules        = module.rules.rules
+  rule_arns_to = { for d in ["trail", "queue", "siem"] : d => sort([for k, r in local.rules : r.arn if contains(r.destinations, d)]) }
+  # The alert function takes the rules that carry a severity (the trail rule has none).
+  alert_rules = { for k, r in local.rules : k => {
+    rule_arn    = r.arn
+    severity    = r.severity
+    title       = r.title
+    runbook_url = r.runbook_url
+  } if contains(r.destinations, "alert") && r.severity != null }
+
   destinations = merge(
     { for k, v in { trail = module.trail.destination } : k => v if v != null },
     { for k, v in { queue = module.queue.destination } : k => v if v != null },
     { for k, v in { siem = module.siem.eventbridge_target } : k => v if v != null },
+    { for k, v in { alert = module.alerting.destination } : k => v if v != null },
     var.destinations,
   )
   tags = merge({ "genesys-audit:pipeline" = var.name }, var.tags)
@@ -128,6 +144,7 @@ module "rules" {
   exclusions       = var.exclusions
   trail_rule       = { enabled = var.trail.enabled, exclude_entity_types = var.trail.exclude_entity_types, apply_exclusions = var.trail.apply_exclusions }
   destinations     = local.destinations
+  dlq_kms_key_arn  = local.key_arn
   retry_policy     = var.retry_policy
   runbook_base_url = var.runbook_base_url
   tags             = local.tags
@@ -143,7 +160,7 @@ module "trail" {
   partition         = local.partition
   retention_in_days = var.trail.retention_in_days
   kms_key_arn       = local.key_arn
-  source_rule_arns  = module.rules.rule_arns
+  source_rule_arns  = local.rule_arns_to.trail
   tags              = local.tags
 }
 
@@ -156,7 +173,7 @@ module "queue" {
   account_id                 = local.account_id
   partition                  = local.partition
   kms_key_arn                = local.key_arn
-  source_rule_arns           = module.rules.rule_arns
+  source_rule_arns           = local.rule_arns_to.queue
   max_receive_count          = var.queue.max_receive_count
   visibility_timeout_seconds = var.queue.visibility_timeout_seconds
   tags                       = local.tags
@@ -188,7 +205,7 @@ module "alerting" {
   create               = var.create && var.alerting.enabled
   name                 = "${var.name}-alert"
   region               = var.region
-  rules                = module.rules.alert_rules
+  rules                = local.alert_rules
   email_subscriptions  = var.alerting.email_subscriptions
   https_subscriptions  = var.alerting.https_subscriptions
   slack_secret_arn     = var.alerting.slack_secret_arn
@@ -196,7 +213,6 @@ module "alerting" {
   pagerduty_secret_arn = var.alerting.pagerduty_secret_arn
   secrets_kms_key_arns = var.alerting.secrets_kms_key_arns
   skip_replays         = var.alerting.skip_replays
-  retry_policy         = var.retry_policy
   package              = var.alerting.package
   ops_topic_arn        = module.monitoring.ops_topic_arn
   tags                 = local.tags
@@ -213,7 +229,7 @@ module "siem" {
   hec_token_secret_arn         = coalesce(var.siem.hec_token_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
   hec_token_secret_kms_key_arn = var.siem.hec_token_secret_kms_key_arn
   backup_bucket                = { name = var.siem.backup_bucket_name }
-  source_rule_arns             = module.rules.rule_arns
+  source_rule_arns             = local.rule_arns_to.siem
   ops_topic_arn                = module.monitoring.ops_topic_arn
   tags                         = local.tags
 }

@@ -30,7 +30,7 @@ output "rule_arns" {
 
 output "alert_rules" {
   description = "Rules routed to \"alert\", in the shape modules/alerting takes as `rules`."
-  value       = module.rules.alert_rules
+  value       = local.alert_rules
 }
 
 output "targets_dlq_arn" {

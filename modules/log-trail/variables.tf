@@ -48,7 +48,7 @@ variable "kms_key_arn" {
 }
 
 variable "source_rule_arns" {
-  description = "ARNs of the rules allowed to write to the trail (the resource policy names them exactly)."
+  description = "ARNs of exactly the rules routed to the trail (the logs resource policy names them, nothing else: its quota is 5,120 characters)."
   type        = list(string)
 }
 
