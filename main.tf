@@ -52,14 +52,47 @@ locals {
     var.destinations,
   )
   tags = merge({ "genesys-audit:pipeline" = var.name }, var.tags)
+
+  # Every name derived from `name` (`name` followed by `suffix`), with the AWS limit it must fit: the
+  # `name` validation checks them all, for the paths that are on. Rule keys: the catalog's, the custom rules' and the trail rule's.
+  rule_keys    = concat([for r in jsondecode(file("${path.module}/modules/audit-rules/catalog.json")).rules : r.key], keys(var.custom_rules), ["all-audits"])
+  longest_rule = [for k in local.rule_keys : k if length(k) == max([for k in local.rule_keys : length(k)]...)][0]
+  derived_names = concat(
+    [
+      { what = "the EventBridge rule name", suffix = "-${local.longest_rule}", limit = 64 },
+      { what = "the targets' dead-letter queue name", suffix = "-targets-dlq", limit = 80 },
+      { what = "the bus's dead-letter queue name", suffix = "-bus-dlq", limit = 80 },
+      { what = "the detections dead-letter queue name", suffix = "-detections-dlq", limit = 80 },
+    ],
+    var.alerting.enabled ? [
+      { what = "the alert function's role name", suffix = "-alert-${var.region}", limit = 64 },
+      { what = "the alert dead-letter queue name", suffix = "-alert-dlq", limit = 80 },
+    ] : [],
+    var.consumer.enabled ? [{ what = "the consumer function's role name", suffix = "-consumer-${var.region}", limit = 64 }] : [],
+    var.webhook.enabled ? [{ what = "the webhook function's role name", suffix = "-webhook-${var.region}", limit = 64 }] : [],
+    var.backfill.enabled ? [{ what = "the backfill function's role name", suffix = "-backfill-${var.region}", limit = 64 }] : [],
+    var.siem.enabled ? [
+      { what = "the Firehose stream name", suffix = "-splunk", limit = 64 },
+      { what = "the Firehose role name", suffix = "-splunk-firehose-${var.region}", limit = 64 },
+      { what = "the EventBridge-to-Firehose role name", suffix = "-splunk-events-${var.region}", limit = 64 },
+    ] : [],
+    # The backup bucket carries the 12-digit account id: S3 bucket names are at most 63 characters.
+    var.siem.enabled && var.siem.backup_bucket_name == null ? [
+      { what = "the Splunk backup bucket name", suffix = "-splunk-backup-000000000000-${var.region}", limit = 63 },
+    ] : [],
+  )
 }
 
 data "aws_iam_policy_document" "key" {
   count = local.create_key ? 1 : 0
 
+  # kms:ReEncrypt* is what the archive needs besides GenerateDataKey/Decrypt/DescribeKey (AWS,
+  # "Encrypting EventBridge archives with AWS KMS keys", key policy for archives:
+  # https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-archives.html); without it
+  # archiving and replay, the README's recovery path, fail.
   statement {
     sid       = "EventBridgeEncryptsBusArchiveAndQueueMessages"
-    actions   = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey", "kms:ReEncrypt*"]
     resources = ["*"]
     principals {
       type        = "Service"
@@ -132,22 +165,23 @@ module "bus" {
 module "rules" {
   source = "./modules/audit-rules"
 
-  create           = var.create
-  name             = var.name
-  region           = var.region
-  account_id       = local.account_id
-  partition        = local.partition
-  event_bus_name   = coalesce(local.bus_name, "none")
-  sources          = local.rule_sources
-  catalog          = var.catalog
-  custom_rules     = var.custom_rules
-  exclusions       = var.exclusions
-  trail_rule       = { enabled = var.trail.enabled, exclude_entity_types = var.trail.exclude_entity_types, apply_exclusions = var.trail.apply_exclusions }
-  destinations     = local.destinations
-  dlq_kms_key_arn  = local.key_arn
-  retry_policy     = var.retry_policy
-  runbook_base_url = var.runbook_base_url
-  tags             = local.tags
+  create                   = var.create
+  name                     = var.name
+  region                   = var.region
+  account_id               = local.account_id
+  partition                = local.partition
+  event_bus_name           = coalesce(local.bus_name, "none")
+  sources                  = local.rule_sources
+  catalog                  = var.catalog
+  custom_rules             = var.custom_rules
+  exclusions               = var.exclusions
+  event_pattern_max_length = var.event_pattern_max_length
+  trail_rule               = { enabled = var.trail.enabled, exclude_entity_types = var.trail.exclude_entity_types, apply_exclusions = var.trail.apply_exclusions }
+  destinations             = local.destinations
+  dlq_kms_key_arn          = local.key_arn
+  retry_policy             = var.retry_policy
+  runbook_base_url         = var.runbook_base_url
+  tags                     = local.tags
 }
 
 module "trail" {
@@ -189,7 +223,7 @@ module "monitoring" {
   partition               = local.partition
   event_bus_name          = coalesce(local.bus_name, "none")
   rule_names              = module.rules.targeted_rule_names
-  dead_letter_queue_names = compact([module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name])
+  dead_letter_queue_names = compact([module.bus.dlq_name, module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name])
   silence                 = { enabled = var.trail.enabled, rule_name = module.rules.trail_rule_name, hours = var.monitoring.silence_hours }
   ops_topic_arn           = var.monitoring.ops_topic_arn
   kms_key_arn             = local.key_arn

@@ -38,6 +38,11 @@ output "targets_dlq_arn" {
   value       = module.rules.dlq_arn
 }
 
+output "bus_dlq_arn" {
+  description = "Dead-letter queue of the bus: events the CMK-encrypted bus could not encrypt or deliver."
+  value       = module.bus.dlq_arn
+}
+
 output "trail_log_group_name" {
   description = "The trail's log group."
   value       = module.trail.log_group_name

@@ -10,8 +10,15 @@ variable "name" {
   default     = "genesys-audit"
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,19}$", var.name))
-    error_message = "name must be 1-20 lower-case letters, digits or '-' (it prefixes rule, queue and alarm names); got \"${var.name}\"."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,29}$", var.name))
+    error_message = "name must be 1-30 lower-case letters, digits or '-', starting with a letter or digit (it prefixes rule, queue, role, function and alarm names); got \"${var.name}\"."
+  }
+
+  # One length rule for every name derived from `name` (see local.derived_names), so that no module
+  # refuses a name the caller never typed.
+  validation {
+    condition     = alltrue([for n in local.derived_names : length(var.name) + length(n.suffix) <= n.limit])
+    error_message = "name \"${var.name}\" (${length(var.name)} characters) is too long for the names derived from it: ${join("; ", [for n in local.derived_names : "${n.what} \"${var.name}${n.suffix}\" would be ${length(var.name) + length(n.suffix)} characters, over its AWS limit of ${n.limit}" if length(var.name) + length(n.suffix) > n.limit])}. Use a name of at most ${min([for n in local.derived_names : n.limit - length(n.suffix)]...)} characters${var.siem.enabled && var.siem.backup_bucket_name == null ? ", or give siem.backup_bucket_name" : ""}."
   }
 }
 
@@ -131,6 +138,12 @@ variable "exclusions" {
     trusted_cidrs = optional(list(string), [])
   })
   default = {}
+}
+
+variable "event_pattern_max_length" {
+  description = "EventBridge's event-pattern quota in characters: 2,048 unless raised with AWS Service Quotas (up to 4,096). A rule whose rendered pattern (exclusions included) is longer is refused at plan time, naming the rule and its length."
+  type        = number
+  default     = 2048
 }
 
 variable "trail" {

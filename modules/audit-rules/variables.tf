@@ -10,8 +10,8 @@ variable "name" {
   default     = "genesys-audit"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9._-]{1,20}$", var.name))
-    error_message = "name must be 1-20 letters, digits, '.', '_' or '-' so rule names stay within 64 characters; got \"${var.name}\"."
+    condition     = can(regex("^[A-Za-z0-9._-]{1,33}$", var.name))
+    error_message = "name must be 1-33 letters, digits, '.', '_' or '-' so that \"<name>-<key>\" stays within EventBridge's 64 characters; got \"${var.name}\"."
   }
 }
 

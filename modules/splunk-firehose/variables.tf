@@ -10,8 +10,8 @@ variable "name" {
   default     = "genesys-audit-splunk"
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,22}[a-z0-9]$", var.name))
-    error_message = "name must be 2-24 lower-case letters, digits or '-' (it prefixes an S3 bucket name that also carries the account and region); got \"${var.name}\". Example: \"genesys-audit-splunk\"."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$", var.name))
+    error_message = "name must be 2-40 lower-case letters, digits or '-' (it names the stream and prefixes its roles and, unless backup_bucket.name is given, the S3 bucket); got \"${var.name}\". Example: \"genesys-audit-splunk\"."
   }
 }
 

@@ -228,7 +228,7 @@ def test_multi_region_resources_carry_their_region_and_names_do_not_collide(mult
         region = resource.address.split('module.genesys_audit["', 1)[1].split('"]', 1)[0]
         assert resource.region == region, resource.address
         by_region[region] = by_region.get(region, 0) + 1
-    assert by_region == {"eu-central-1": 90, "eu-west-1": 90}
+    assert by_region == {"eu-central-1": 93, "eu-west-1": 93}
     seen = set()
     for resource in resources:
         name = resource.values.get("name") or resource.values.get("alarm_name") or resource.values.get("policy_name")

@@ -103,7 +103,12 @@ def test_lambda_code_hash_is_stable_between_plans(complete, tf_try_plan):
 def test_every_dead_letter_queue_and_the_alert_channels_have_an_alarm(complete):
     """Nothing is lost silently: each DLQ in the pipeline alarms when not empty, and so does a failing channel."""
     queues = {q.values["name"] for q in complete.resources("aws_sqs_queue") if q.values["name"].endswith("-dlq")}
-    assert queues == {"genesys-audit-targets-dlq", "genesys-audit-detections-dlq", "genesys-audit-alert-dlq"}
+    assert queues == {
+        "genesys-audit-bus-dlq",
+        "genesys-audit-targets-dlq",
+        "genesys-audit-detections-dlq",
+        "genesys-audit-alert-dlq",
+    }
     alarms = {a.values["alarm_name"]: a for a in complete.resources("aws_cloudwatch_metric_alarm")}
     for queue in queues:
         alarm = alarms[f"{queue}-not-empty"]

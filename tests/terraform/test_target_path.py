@@ -112,14 +112,18 @@ def test_firehose_trust_names_only_the_siem_rules_within_the_iam_quota(applied):
     (stream,) = applied.resources("aws_kinesis_firehose_delivery_stream")
     routed = _routed(applied, stream.values["arn"])
     assert routed == {f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{_bus(applied)}/genesys-audit-all-audits"}
-    (role,) = [r for r in applied.resources("aws_iam_role") if r.values["name"].startswith("genesys-audit-splunk-events")]
+    (role,) = [
+        r for r in applied.resources("aws_iam_role") if r.values["name"].startswith("genesys-audit-splunk-events")
+    ]
     trust = role.json("assume_role_policy")
     assert _source_arns(trust) == routed
     assert _minified(trust) < IAM_TRUST_POLICY
 
 
 def test_trail_logs_policy_names_only_the_trail_rules_within_its_quota(applied):
-    (group,) = [g for g in applied.resources("aws_cloudwatch_log_group") if g.values["name"] == "/aws/events/genesys-audit"]
+    (group,) = [
+        g for g in applied.resources("aws_cloudwatch_log_group") if g.values["name"] == "/aws/events/genesys-audit"
+    ]
     routed = _routed(applied, group.values["arn"])
     assert len(routed) == 1
     (policy,) = applied.resources("aws_cloudwatch_log_resource_policy")
@@ -137,7 +141,9 @@ def test_queue_policies_name_only_the_rules_that_target_them_within_the_sqs_quot
         for r in applied.resources("aws_cloudwatch_event_rule")
         if r.values["name"] in {t.values["rule"] for t in applied.resources("aws_cloudwatch_event_target")}
     }
-    expected = {detections: _routed(applied, detections), targets_dlq: targeted}
+    bus_dlq = f"arn:aws:sqs:{REGION}:{ACCOUNT}:genesys-audit-bus-dlq"
+    bus = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/{_bus(applied)}"
+    expected = {detections: _routed(applied, detections), targets_dlq: targeted, bus_dlq: {bus}}
     assert expected[detections] and expected[detections] < targeted
     seen = set()
     for policy in applied.resources("aws_sqs_queue_policy"):
@@ -192,3 +198,96 @@ def test_every_targeted_rule_alarms_on_failed_invocations_and_on_failed_dead_let
 def _bus(plan) -> str:
     (bus,) = plan.resources("aws_cloudwatch_event_bus")
     return str(bus.values["name"])
+
+
+# -- event patterns within EventBridge's quota ---------------------------------------------------------
+
+# A dozen automation clients: every catalog pattern carries the list (about 39 characters per id).
+MANY_CLIENTS = [f"0000{i:04d}-aaaa-4aaa-8aaa-00000000{i:04d}" for i in range(48)]
+
+
+def test_every_rendered_pattern_of_examples_complete_is_within_the_quota(applied):
+    lengths = {
+        r.values["name"]: len(r.values["event_pattern"])
+        for r in applied.resources("aws_cloudwatch_event_rule")
+        if r.values.get("event_pattern")
+    }
+    assert lengths and max(lengths.values()) <= 2048, lengths
+
+
+def test_a_pattern_over_the_quota_is_refused_at_plan_time_naming_the_rule(tf_try_plan):
+    outcome = tf_try_plan(PIPELINE, exclusions={"client_ids": MANY_CLIENTS})
+    assert not outcome.ok
+    output = " ".join(outcome.output.replace("│", " ").split())
+    assert 'The event pattern of rule "oauth-client-delete" is ' in output
+    assert "characters, over EventBridge's 2048-character event-pattern quota" in output
+    assert "set event_pattern_max_length (up to 4096)" in output
+
+
+def test_a_raised_pattern_quota_lets_the_same_pipeline_plan(tf_plan):
+    plan = tf_plan(PIPELINE, exclusions={"client_ids": MANY_CLIENTS}, event_pattern_max_length=4096)
+    lengths = [
+        len(r.values["event_pattern"])
+        for r in plan.resources("aws_cloudwatch_event_rule")
+        if r.values.get("event_pattern")
+    ]
+    assert 2048 < max(lengths) <= 4096
+
+
+# -- one name-length rule, at the root ---------------------------------------------------------------
+
+
+def test_a_twenty_character_name_plans_with_every_path_on(tf_plan):
+    """The root allowed 20 characters, but the SIEM path refused any name over 17 with its own message."""
+    plan = tf_plan(PIPELINE, name="a" * 20)
+    (stream,) = plan.resources("aws_kinesis_firehose_delivery_stream")
+    assert stream.values["name"] == "a" * 20 + "-splunk"
+    for role in plan.resources("aws_iam_role"):
+        assert len(role.values["name"]) <= 64, role.values["name"]
+
+
+def test_a_name_too_long_for_a_derived_name_is_refused_once_about_name(tf_try_plan):
+    outcome = tf_try_plan(PIPELINE, name="b" * 30)
+    assert not outcome.ok
+    output = " ".join(outcome.output.replace("│", " ").split())
+    assert f'name "{"b" * 30}" (30 characters) is too long for the names derived from it:' in output
+    assert "the Splunk backup bucket name" in output and "over its AWS limit of 63" in output
+    assert "Use a name of at most 26 characters, or give siem.backup_bucket_name." in output
+    # Only the root speaks: no module refuses a name the caller never typed.
+    assert output.count("Error:") == 1, output
+
+
+# -- the key, the bus and its dead-letter queue ----------------------------------------------------------
+
+PIPELINE_KEY = "module.genesys_audit.module.kms.aws_kms_key.this[0]"
+
+
+def test_the_pipeline_key_lets_eventbridge_reencrypt_for_the_archive(applied):
+    (archive,) = applied.resources("aws_cloudwatch_event_archive")
+    key = applied.resource(PIPELINE_KEY)
+    assert archive.values["kms_key_identifier"] == key.values["arn"]
+    statements = {s["Sid"]: s for s in key.json("policy")["Statement"]}
+    events = statements["EventBridgeEncryptsBusArchiveAndQueueMessages"]
+    assert events["Principal"] == {"Service": "events.amazonaws.com"}
+    assert {"kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey", "kms:ReEncrypt*"} <= set(
+        _as_list(events["Action"])
+    )
+
+
+def test_the_encrypted_bus_dead_letters_to_a_kms_queue_only_it_may_use_with_an_alarm(applied):
+    (bus,) = applied.resources("aws_cloudwatch_event_bus")
+    key = applied.resource(PIPELINE_KEY).values["arn"]
+    assert bus.values["kms_key_identifier"] == key
+    (dlq,) = [q for q in applied.resources("aws_sqs_queue") if q.values["name"] == "genesys-audit-bus-dlq"]
+    assert bus.values["dead_letter_config"] == [{"arn": dlq.values["arn"]}]
+    assert dlq.values["kms_master_key_id"] == key
+    (policy,) = [p for p in applied.resources("aws_sqs_queue_policy") if p.values["queue_url"] == dlq.values["url"]]
+    assert _source_arns(policy.json("policy")) == {bus.values["arn"]}
+    alarms = {a.values["alarm_name"]: a.values for a in applied.resources("aws_cloudwatch_metric_alarm")}
+    assert alarms["genesys-audit-bus-dlq-not-empty"]["dimensions"] == {"QueueName": "genesys-audit-bus-dlq"}
+
+
+def test_the_targets_dead_letter_queue_is_encrypted_with_the_pipeline_key(applied):
+    (dlq,) = [q for q in applied.resources("aws_sqs_queue") if q.values["name"] == "genesys-audit-targets-dlq"]
+    assert dlq.values["kms_master_key_id"] == applied.resource(PIPELINE_KEY).values["arn"]
+    assert not dlq.values.get("sqs_managed_sse_enabled")
