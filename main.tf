@@ -143,6 +143,24 @@ moved {
   to   = module.kms.aws_kms_alias.this
 }
 
+# A custom bus takes PutEvents from our ingestion and backfill roles (and the principals the caller
+# lists) only: anyone else allowed events:PutEvents on "*" could forge audit events that never passed
+# the webhook's signature check. Role ARNs are built from the names the modules are given.
+locals {
+  put_principals = concat(
+    var.webhook.enabled ? ["arn:${local.partition}:iam::${local.account_id}:role/${var.name}-webhook-${var.region}"] : [],
+    local.create_backfill ? ["arn:${local.partition}:iam::${local.account_id}:role/${local.backfill_name}-${var.region}"] : [],
+    var.bus_put_principal_arns,
+  )
+  bus_policy_statements = var.bus_type != "custom" ? [] : [{
+    sid        = "OnlyOurWritersPutEvents"
+    effect     = "Deny"
+    actions    = ["events:PutEvents"]
+    principals = [{ type = "*", identifiers = ["*"] }]
+    conditions = length(local.put_principals) == 0 ? [] : [{ test = "ArnNotEquals", variable = "aws:PrincipalArn", values = local.put_principals }]
+  }]
+}
+
 module "bus" {
   source = "./modules/event-bus"
 
@@ -159,6 +177,7 @@ module "bus" {
   lookup_partner_event_source = var.lookup_partner_event_source
   kms_key_arn                 = local.key_arn
   archive                     = var.archive
+  policy_statements           = local.bus_policy_statements
   tags                        = local.tags
 }
 
@@ -187,15 +206,16 @@ module "rules" {
 module "trail" {
   source = "./modules/log-trail"
 
-  create            = var.create && var.trail.enabled
-  name              = local.trail_name
-  region            = var.region
-  account_id        = local.account_id
-  partition         = local.partition
-  retention_in_days = var.trail.retention_in_days
-  kms_key_arn       = local.key_arn
-  source_rule_arns  = local.rule_arns_to.trail
-  tags              = local.tags
+  create              = var.create && var.trail.enabled
+  name                = local.trail_name
+  region              = var.region
+  account_id          = local.account_id
+  partition           = local.partition
+  retention_in_days   = var.trail.retention_in_days
+  deletion_protection = var.trail.deletion_protection
+  kms_key_arn         = local.key_arn
+  source_rule_arns    = local.rule_arns_to.trail
+  tags                = local.tags
 }
 
 module "queue" {

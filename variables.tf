@@ -78,6 +78,17 @@ variable "custom_bus_name" {
   default     = "genesys-audit"
 }
 
+variable "bus_put_principal_arns" {
+  description = "With bus_type = \"custom\": IAM principals (role or user ARNs) besides the webhook ingestion and backfill roles that may put events on the bus. The bus policy denies events:PutEvents to everyone else, so no principal with a broad PutEvents grant can forge audit events that skip the webhook's signature check."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.bus_put_principal_arns : can(regex("^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[A-Za-z-]+/.+$", a))])
+    error_message = "bus_put_principal_arns must hold IAM role or user ARNs such as arn:aws:iam::123456789012:role/replayer; got ${jsonencode(var.bus_put_principal_arns)}."
+  }
+}
+
 variable "webhook_event_source" {
   description = "The `source` the webhook ingestion Lambda puts events with (rules on a custom bus accept it)."
   type        = string
@@ -91,18 +102,24 @@ variable "lookup_partner_event_source" {
 }
 
 variable "archive" {
-  description = "EventBridge archive of the bus for replay."
+  description = "EventBridge archive of the bus for replay. prevent_destroy (default true): Terraform refuses any plan that deletes it (see the README to remove it deliberately)."
   type = object({
-    enabled        = optional(bool, true)
-    retention_days = optional(number, 365)
+    enabled         = optional(bool, true)
+    retention_days  = optional(number, 365)
+    prevent_destroy = optional(bool, true)
   })
   default = {}
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the bus, archive, trail, queues and ops topic. null: the module creates one (rotation on, scoped to those services)."
+  description = "Customer managed KMS key for the bus, archive, trail, queues and ops topic: a key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias. null: the module creates one (rotation on, scoped to those services)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[0-9a-f-]{32,36}$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN such as arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, not an alias or a key id: CloudWatch Logs encryption and the IAM grants need the key ARN. Got \"${coalesce(var.kms_key_arn, "null")}\"; find it with `aws kms describe-key --key-id alias/<name> --query KeyMetadata.Arn`."
+  }
 }
 
 variable "catalog" {
@@ -147,12 +164,13 @@ variable "event_pattern_max_length" {
 }
 
 variable "trail" {
-  description = "The immutable trail: a CloudWatch log group fed by the catch-all rule."
+  description = "The immutable trail: a CloudWatch log group fed by the catch-all rule. deletion_protection (default true): CloudWatch Logs refuses to delete it until turned off (see the README to remove it deliberately)."
   type = object({
     enabled              = optional(bool, true)
     retention_in_days    = optional(number, 400)
     exclude_entity_types = optional(list(string), ["UserPresence"])
     apply_exclusions     = optional(bool, false)
+    deletion_protection  = optional(bool, true)
   })
   default = {}
 }

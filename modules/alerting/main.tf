@@ -295,6 +295,12 @@ data "aws_iam_policy_document" "function" {
       sid       = "UseGivenKmsKey"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
+      # Only through the services holding the function's data, never by calling KMS directly.
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sns.${var.region}.amazonaws.com", "sqs.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com", "lambda.${var.region}.amazonaws.com"]
+      }
     }
   }
 }

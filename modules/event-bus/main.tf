@@ -7,11 +7,12 @@ locals {
     var.genesys_org_id != null && var.event_source_suffix != null ? "aws.partner/genesys.com/cloud/${var.genesys_org_id}/${var.event_source_suffix}" : null,
     "unset",
   )
-  bus_name = var.type == "partner" ? local.partner_source : var.custom_bus_name
-  bus_arn  = "arn:${var.partition}:events:${var.region}:${var.account_id}:event-bus/${local.bus_name}"
-  dlq_name = "${var.name}-bus-dlq"
-  dlq_arn  = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${local.dlq_name}"
-  has_dlq  = var.create && var.dead_letter_queue
+  bus_name     = var.type == "partner" ? local.partner_source : var.custom_bus_name
+  bus_arn      = "arn:${var.partition}:events:${var.region}:${var.account_id}:event-bus/${local.bus_name}"
+  archive_name = substr("${var.name}-${var.region}", 0, 48)
+  dlq_name     = "${var.name}-bus-dlq"
+  dlq_arn      = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${local.dlq_name}"
+  has_dlq      = var.create && var.dead_letter_queue
 }
 
 # The bus's dead-letter queue: with a customer managed key, an event EventBridge cannot encrypt or
@@ -105,11 +106,30 @@ resource "aws_cloudwatch_event_bus" "this" {
   depends_on = [aws_sqs_queue_policy.dlq]
 }
 
-resource "aws_cloudwatch_event_archive" "this" {
-  count = var.create && var.archive.enabled ? 1 : 0
+# EventBridge archives have no deletion protection and Terraform's prevent_destroy cannot take a
+# variable: the archive is one of two blocks, the protected one (default) refusing any plan that would
+# delete it. archive.prevent_destroy chooses the block; switching an existing archive between them is
+# a `terraform state mv` (README: "Removing a protected trail or archive").
+resource "aws_cloudwatch_event_archive" "protected" {
+  count = var.create && var.archive.enabled && var.archive.prevent_destroy ? 1 : 0
 
   region             = var.region
-  name               = substr("${var.name}-${var.region}", 0, 48)
+  name               = local.archive_name
+  description        = "Every event on ${local.bus_name}, for replay"
+  event_source_arn   = aws_cloudwatch_event_bus.this[0].arn
+  retention_days     = var.archive.retention_days
+  kms_key_identifier = var.kms_key_arn
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+resource "aws_cloudwatch_event_archive" "this" {
+  count = var.create && var.archive.enabled && !var.archive.prevent_destroy ? 1 : 0
+
+  region             = var.region
+  name               = local.archive_name
   description        = "Every event on ${local.bus_name}, for replay"
   event_source_arn   = aws_cloudwatch_event_bus.this[0].arn
   retention_days     = var.archive.retention_days

@@ -15,7 +15,7 @@ output "partner_event_source_name" {
 
 output "archive_arn" {
   description = "ARN of the archive, or null."
-  value       = var.create && var.archive.enabled ? "arn:${var.partition}:events:${var.region}:${var.account_id}:archive/${substr("${var.name}-${var.region}", 0, 48)}" : null
+  value       = var.create && var.archive.enabled ? "arn:${var.partition}:events:${var.region}:${var.account_id}:archive/${local.archive_name}" : null
 }
 
 output "dlq_name" {

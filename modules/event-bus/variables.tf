@@ -105,10 +105,11 @@ variable "dead_letter_queue_message_retention_seconds" {
 }
 
 variable "archive" {
-  description = "EventBridge archive of every event on the bus, for replay after an outage or a rule fix."
+  description = "EventBridge archive of every event on the bus, for replay after an outage or a rule fix. `prevent_destroy` (default true) makes Terraform refuse any plan that would delete it; to remove it deliberately see the README (\"Removing a protected trail or archive\")."
   type = object({
-    enabled        = optional(bool, true)
-    retention_days = optional(number, 365)
+    enabled         = optional(bool, true)
+    retention_days  = optional(number, 365)
+    prevent_destroy = optional(bool, true)
   })
   default = {}
 

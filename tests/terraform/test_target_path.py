@@ -291,3 +291,84 @@ def test_the_targets_dead_letter_queue_is_encrypted_with_the_pipeline_key(applie
     (dlq,) = [q for q in applied.resources("aws_sqs_queue") if q.values["name"] == "genesys-audit-targets-dlq"]
     assert dlq.values["kms_master_key_id"] == applied.resource(PIPELINE_KEY).values["arn"]
     assert not dlq.values.get("sqs_managed_sse_enabled")
+
+
+# -- security ----------------------------------------------------------------------------------------------
+
+
+def test_the_trail_is_deletion_protected_and_the_archive_refuses_destruction(applied):
+    (trail,) = [
+        g for g in applied.resources("aws_cloudwatch_log_group") if g.values["name"] == "/aws/events/genesys-audit"
+    ]
+    assert trail.values["deletion_protection_enabled"] is True
+    (archive,) = applied.resources("aws_cloudwatch_event_archive")
+    # The block with lifecycle { prevent_destroy = true } (Terraform cannot take that from a variable).
+    assert archive.address == "module.genesys_audit.module.bus.aws_cloudwatch_event_archive.protected[0]"
+    module = applied.raw["configuration"]["root_module"]["module_calls"]["genesys_audit"]["module"]
+    blocks = {r["address"] for r in module["module_calls"]["bus"]["module"]["resources"]}
+    assert {"aws_cloudwatch_event_archive.protected", "aws_cloudwatch_event_archive.this"} <= blocks
+
+
+def test_a_custom_bus_takes_put_events_only_from_our_writers(tf_plan):
+    plan = tf_plan(REPO / "examples" / "webhook-ingestion")
+    (policy,) = plan.resources("aws_cloudwatch_event_bus_policy")
+    (statement,) = policy.json("policy")["Statement"]
+    assert (statement["Sid"], statement["Effect"], statement["Action"]) == (
+        "OnlyOurWritersPutEvents",
+        "Deny",
+        "events:PutEvents",
+    )
+    assert statement["Principal"] == "*" or statement["Principal"] == {"AWS": "*"}
+    writers = sorted(_as_list(statement["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]))
+    roles = {r.values["name"] for r in plan.resources("aws_iam_role")}
+    assert [w.split(":role/")[1] for w in writers] == sorted(n for n in roles if "webhook" in n or "backfill" in n)
+    assert len(writers) == 2
+
+
+def test_consumer_and_alert_roles_use_the_key_only_through_their_services(applied, tf_plan):
+    policies = {p.address: p.json("policy") for p in applied.resources("aws_iam_role_policy")}
+    consumer = policies["module.genesys_audit.module.consumer.module.function.aws_iam_role_policy.this[0]"]
+    statements = {s["Sid"]: s for s in consumer["Statement"]}
+    assert sorted(statements["DecryptQueueAndTable"]["Condition"]["StringEquals"]["kms:ViaService"]) == [
+        f"dynamodb.{REGION}.amazonaws.com",
+        f"lambda.{REGION}.amazonaws.com",
+        f"sqs.{REGION}.amazonaws.com",
+    ]
+    own_key = tf_plan(Path(__file__).parent / "fixtures" / "alerting")
+    policy = own_key.resource("module.own_key.module.function.aws_iam_role_policy.this[0]").json("policy")
+    given = {s["Sid"]: s for s in policy["Statement"]}["UseGivenKmsKey"]
+    assert "kms:ViaService" in given["Condition"]["StringEquals"]
+    for policy in policies.values():
+        for statement in _statements(policy):
+            if any(a.startswith("kms:") and a != "kms:DescribeKey" for a in _as_list(statement["Action"])):
+                assert "kms:ViaService" in json.dumps(statement.get("Condition", {})), statement["Sid"]
+
+
+def test_a_key_alias_is_refused_with_the_fix(tf_try_plan):
+    outcome = tf_try_plan(PIPELINE, kms_key_arn="arn:aws:kms:eu-west-1:123456789012:alias/genesys-audit")
+    assert not outcome.ok
+    output = " ".join(outcome.output.replace("│", " ").split())
+    assert "kms_key_arn must be a KMS key ARN such as arn:aws:kms:" in output
+    assert "not an alias or a key id" in output
+    assert "aws kms describe-key --key-id alias/<name> --query KeyMetadata.Arn" in output
+
+
+# -- the Powertools layer per partition ----------------------------------------------------------------
+
+
+def test_outside_the_commercial_partition_a_powertools_layer_arn_is_required(tf_try_plan):
+    outcome = tf_try_plan(PIPELINE, region="us-gov-west-1")
+    assert not outcome.ok
+    output = " ".join(outcome.output.replace("│", " ").split())
+    assert 'No public Powertools layer is known for partition "aws-us-gov" (region us-gov-west-1)' in output
+    assert "package = { powertools_layer_arn = " in output
+    assert ":017000801446:" not in output
+
+
+def test_a_given_powertools_layer_is_used_in_govcloud(tf_plan):
+    layer = "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:layer:powertools-v3:4"
+    plan = tf_plan(PIPELINE, region="us-gov-west-1", package={"powertools_layer_arn": layer})
+    functions = plan.resources("aws_lambda_function")
+    assert len(functions) == 2
+    for function in functions:
+        assert function.values["layers"] == [layer], function.address
