@@ -267,9 +267,11 @@ module "alerting" {
   pagerduty_secret_arn = var.alerting.pagerduty_secret_arn
   secrets_kms_key_arns = var.alerting.secrets_kms_key_arns
   skip_replays         = var.alerting.skip_replays
-  package              = var.alerting.package
-  ops_topic_arn        = module.monitoring.ops_topic_arn
-  tags                 = local.tags
+
+  reserved_concurrent_executions = var.reserved_concurrency.alert
+  package                        = var.alerting.package
+  ops_topic_arn                  = module.monitoring.ops_topic_arn
+  tags                           = local.tags
 }
 
 module "siem" {
@@ -305,19 +307,20 @@ module "consumer" {
 module "webhook" {
   source = "./modules/webhook-ingestion"
 
-  create                     = var.create && var.webhook.enabled && var.bus_type == "custom"
-  name                       = "${var.name}-webhook"
-  region                     = var.region
-  event_bus_name             = local.put_bus_name
-  event_source               = var.webhook_event_source
-  webhook_secret_arn         = coalesce(var.webhook.webhook_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
-  webhook_secret_kms_key_arn = var.webhook.webhook_secret_kms_key_arn
-  signature_header           = var.webhook.signature_header
-  throttling_rate_limit      = var.webhook.throttling_rate_limit
-  throttling_burst_limit     = var.webhook.throttling_burst_limit
-  ops_topic_arn              = module.monitoring.ops_topic_arn
-  package                    = var.webhook.package
-  tags                       = local.tags
+  create                         = var.create && var.webhook.enabled && var.bus_type == "custom"
+  name                           = "${var.name}-webhook"
+  region                         = var.region
+  event_bus_name                 = local.put_bus_name
+  event_source                   = var.webhook_event_source
+  webhook_secret_arn             = coalesce(var.webhook.webhook_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  webhook_secret_kms_key_arn     = var.webhook.webhook_secret_kms_key_arn
+  signature_header               = var.webhook.signature_header
+  throttling_rate_limit          = var.webhook.throttling_rate_limit
+  throttling_burst_limit         = var.webhook.throttling_burst_limit
+  reserved_concurrent_executions = var.reserved_concurrency.ingestion
+  ops_topic_arn                  = module.monitoring.ops_topic_arn
+  package                        = var.webhook.package
+  tags                           = local.tags
 }
 
 module "backfill" {
@@ -335,6 +338,7 @@ module "backfill" {
   schedule_expression             = var.backfill.schedule_expression
   lookback_hours                  = var.backfill.lookback_hours
   service_names                   = var.backfill.service_names
+  reserved_concurrent_executions  = var.reserved_concurrency.backfill
   trail_log_group_name            = var.trail.enabled ? local.trail_name : null
   kms_key_arn                     = local.key_arn
   ops_topic_arn                   = module.monitoring.ops_topic_arn

@@ -218,6 +218,22 @@ variable "monitoring" {
   default = {}
 }
 
+variable "reserved_concurrency" {
+  description = <<-EOT
+    Concurrency reserved for the alert, webhook ingestion and backfill functions (5, 10 and 1): alerts
+    never queue behind other workloads, ingestion is capped and guaranteed, backfill runs never overlap.
+    Lambda refuses a reservation that would leave fewer than 10 unreserved executions in the account,
+    so on an account with a low concurrency quota (new accounts start at 10) set the ones you cannot
+    afford to null: that function then runs on the unreserved pool.
+  EOT
+  type = object({
+    alert     = number
+    ingestion = number
+    backfill  = number
+  })
+  default = { alert = 5, ingestion = 10, backfill = 1 }
+}
+
 variable "runbook_base_url" {
   description = "Base URL that the catalog's relative runbook links are resolved against."
   type        = string

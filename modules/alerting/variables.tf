@@ -150,14 +150,13 @@ variable "kms_key_arn" {
 }
 
 variable "reserved_concurrent_executions" {
-  description = "Concurrency reserved for the alert function so security alerts never queue behind other workloads."
+  description = "Concurrency reserved for the alert function so security alerts never queue behind other workloads. null leaves it on the account's unreserved pool: accounts whose Lambda concurrency quota is low (new accounts start at 10, and AWS keeps 10 unreserved) cannot reserve any."
   type        = number
   default     = 5
-  nullable    = false
 
   validation {
-    condition     = var.reserved_concurrent_executions >= 5
-    error_message = "reserved_concurrent_executions must be at least 5 so alerts are not throttled behind other functions; got ${var.reserved_concurrent_executions}."
+    condition     = var.reserved_concurrent_executions == null || try(var.reserved_concurrent_executions >= 5, false)
+    error_message = "reserved_concurrent_executions must be at least 5 so alerts are not throttled behind other functions, or null for no reservation (low account quota); got ${coalesce(var.reserved_concurrent_executions, -1)}."
   }
 }
 

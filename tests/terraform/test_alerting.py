@@ -134,9 +134,9 @@ def test_trust_policy_is_lambda_in_this_account(plan):
 
 
 def test_reserved_concurrency_is_5_by_default(plan):
-    assert (
-        plan.resource(f"{M}.module.function.aws_lambda_function.this[0]").values["reserved_concurrent_executions"] == 5
-    )
+    # module.own_key does not set it: the module default.
+    own_key = plan.resource("module.own_key.module.function.aws_lambda_function.this[0]")
+    assert own_key.values["reserved_concurrent_executions"] == 5
 
 
 def test_function_packaging_environment_and_logging(plan):

@@ -372,3 +372,14 @@ def test_a_given_powertools_layer_is_used_in_govcloud(tf_plan):
     assert len(functions) == 2
     for function in functions:
         assert function.values["layers"] == [layer], function.address
+
+
+# -- operations ------------------------------------------------------------------------------------------
+
+
+def test_reserved_concurrency_is_optional_for_accounts_with_a_low_quota(tf_plan):
+    default = tf_plan(PIPELINE)
+    alert = "module.pipeline.module.alerting.module.function.aws_lambda_function.this[0]"
+    assert default.resource(alert).values["reserved_concurrent_executions"] == 5
+    unreserved = tf_plan(PIPELINE, reserved_concurrency={"alert": None, "ingestion": None, "backfill": None})
+    assert unreserved.resource(alert).values.get("reserved_concurrent_executions") in (None, -1)
