@@ -332,10 +332,7 @@ def test_unknown_severity_is_refused_naming_the_rule(tf_try_plan):
 REPO = FIXTURE.parents[3]
 VALID = {
     "region": '"eu-west-1"',
-    "rules": (
-        '{ k = { rule_arn = "arn:aws:events:eu-west-1:123456789012:rule/b/r", '
-        'severity = "LOW", title = "t" } }'
-    ),
+    "rules": ('{ k = { rule_arn = "arn:aws:events:eu-west-1:123456789012:rule/b/r", severity = "LOW", title = "t" } }'),
 }
 INVALID = {
     "name": ('"bad name!"', "name may contain only letters, digits, '_' and '-'"),
