@@ -156,7 +156,7 @@ variable "reserved_concurrent_executions" {
 
   validation {
     condition     = var.reserved_concurrent_executions == null || try(var.reserved_concurrent_executions >= 5, false)
-    error_message = "reserved_concurrent_executions must be at least 5 so alerts are not throttled behind other functions, or null for no reservation (low account quota); got ${coalesce(var.reserved_concurrent_executions, -1)}."
+    error_message = "reserved_concurrent_executions must be at least 5 so alerts are not throttled behind other functions; got ${coalesce(var.reserved_concurrent_executions, -1)}. Or null for no reservation (an account with a low concurrency quota)."
   }
 }
 

@@ -200,6 +200,6 @@ variable "reserved_concurrent_executions" {
 
   validation {
     condition     = var.reserved_concurrent_executions == null || try(var.reserved_concurrent_executions >= 1, false)
-    error_message = "reserved_concurrent_executions must be at least 1, or null for no reservation; got ${coalesce(var.reserved_concurrent_executions, -1)}."
+    error_message = "reserved_concurrent_executions must be at least 1; got ${coalesce(var.reserved_concurrent_executions, -1)}. Or null for no reservation."
   }
 }
