@@ -29,21 +29,70 @@ locals {
   key_functions   = concat(local.create_consumer ? [local.consumer_name] : [], local.create_backfill ? [local.backfill_name] : [])
   log_group_arns  = concat([local.trail_arn], [for f in local.key_functions : "${local.logs_arn}/aws/lambda/${f}"])
 
+  # Rules are derived once (modules/audit-rules: names, ARNs built from the bus and rule names, so known
+  # at plan time without referencing the rule resources) and each destination is handed only the ARNs
+  # of the rules routed to it: its resource policy (role trust, logs resource policy, queue policy,
+  # Lambda permissions) names exactly those. The targets, made in modules/audit-rules from the
+  # destinations' exports, reference the rule resources, which orders PutTargets after PutRule.
+  rules        = module.rules.rules
+  rule_arns_to = { for d in ["trail", "queue", "siem"] : d => sort([for k, r in local.rules : r.arn if contains(r.destinations, d)]) }
+  # The alert function takes the rules that carry a severity (the trail rule has none).
+  alert_rules = { for k, r in local.rules : k => {
+    rule_arn    = r.arn
+    severity    = r.severity
+    title       = r.title
+    runbook_url = r.runbook_url
+  } if contains(r.destinations, "alert") && r.severity != null }
+
   destinations = merge(
     { for k, v in { trail = module.trail.destination } : k => v if v != null },
     { for k, v in { queue = module.queue.destination } : k => v if v != null },
     { for k, v in { siem = module.siem.eventbridge_target } : k => v if v != null },
+    { for k, v in { alert = module.alerting.destination } : k => v if v != null },
     var.destinations,
   )
   tags = merge({ "genesys-audit:pipeline" = var.name }, var.tags)
+
+  # Every name derived from `name` (`name` followed by `suffix`), with the AWS limit it must fit: the
+  # `name` validation checks them all, for the paths that are on. Rule keys: the catalog's, the custom rules' and the trail rule's.
+  rule_keys    = concat([for r in jsondecode(file("${path.module}/modules/audit-rules/catalog.json")).rules : r.key], keys(var.custom_rules), ["all-audits"])
+  longest_rule = [for k in local.rule_keys : k if length(k) == max([for k in local.rule_keys : length(k)]...)][0]
+  derived_names = concat(
+    [
+      { what = "the EventBridge rule name", suffix = "-${local.longest_rule}", limit = 64 },
+      { what = "the targets' dead-letter queue name", suffix = "-targets-dlq", limit = 80 },
+      { what = "the bus's dead-letter queue name", suffix = "-bus-dlq", limit = 80 },
+      { what = "the detections dead-letter queue name", suffix = "-detections-dlq", limit = 80 },
+    ],
+    var.alerting.enabled ? [
+      { what = "the alert function's role name", suffix = "-alert-${var.region}", limit = 64 },
+      { what = "the alert dead-letter queue name", suffix = "-alert-dlq", limit = 80 },
+    ] : [],
+    var.consumer.enabled ? [{ what = "the consumer function's role name", suffix = "-consumer-${var.region}", limit = 64 }] : [],
+    var.webhook.enabled ? [{ what = "the webhook function's role name", suffix = "-webhook-${var.region}", limit = 64 }] : [],
+    var.backfill.enabled ? [{ what = "the backfill function's role name", suffix = "-backfill-${var.region}", limit = 64 }] : [],
+    var.siem.enabled ? [
+      { what = "the Firehose stream name", suffix = "-splunk", limit = 64 },
+      { what = "the Firehose role name", suffix = "-splunk-firehose-${var.region}", limit = 64 },
+      { what = "the EventBridge-to-Firehose role name", suffix = "-splunk-events-${var.region}", limit = 64 },
+    ] : [],
+    # The backup bucket carries the 12-digit account id: S3 bucket names are at most 63 characters.
+    var.siem.enabled && var.siem.backup_bucket_name == null ? [
+      { what = "the Splunk backup bucket name", suffix = "-splunk-backup-000000000000-${var.region}", limit = 63 },
+    ] : [],
+  )
 }
 
 data "aws_iam_policy_document" "key" {
   count = local.create_key ? 1 : 0
 
+  # kms:ReEncrypt* is what the archive needs besides GenerateDataKey/Decrypt/DescribeKey (AWS,
+  # "Encrypting EventBridge archives with AWS KMS keys", key policy for archives:
+  # https://docs.aws.amazon.com/eventbridge/latest/userguide/encryption-archives.html); without it
+  # archiving and replay, the README's recovery path, fail.
   statement {
     sid       = "EventBridgeEncryptsBusArchiveAndQueueMessages"
-    actions   = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey", "kms:ReEncrypt*"]
     resources = ["*"]
     principals {
       type        = "Service"
@@ -94,6 +143,24 @@ moved {
   to   = module.kms.aws_kms_alias.this
 }
 
+# A custom bus takes PutEvents from our ingestion and backfill roles (and the principals the caller
+# lists) only: anyone else allowed events:PutEvents on "*" could forge audit events that never passed
+# the webhook's signature check. Role ARNs are built from the names the modules are given.
+locals {
+  put_principals = concat(
+    var.webhook.enabled ? ["arn:${local.partition}:iam::${local.account_id}:role/${var.name}-webhook-${var.region}"] : [],
+    local.create_backfill ? ["arn:${local.partition}:iam::${local.account_id}:role/${local.backfill_name}-${var.region}"] : [],
+    var.bus_put_principal_arns,
+  )
+  bus_policy_statements = var.bus_type != "custom" ? [] : [{
+    sid        = "OnlyOurWritersPutEvents"
+    effect     = "Deny"
+    actions    = ["events:PutEvents"]
+    principals = [{ type = "*", identifiers = ["*"] }]
+    conditions = length(local.put_principals) == 0 ? [] : [{ test = "ArnNotEquals", variable = "aws:PrincipalArn", values = local.put_principals }]
+  }]
+}
+
 module "bus" {
   source = "./modules/event-bus"
 
@@ -110,41 +177,45 @@ module "bus" {
   lookup_partner_event_source = var.lookup_partner_event_source
   kms_key_arn                 = local.key_arn
   archive                     = var.archive
+  policy_statements           = local.bus_policy_statements
   tags                        = local.tags
 }
 
 module "rules" {
   source = "./modules/audit-rules"
 
-  create           = var.create
-  name             = var.name
-  region           = var.region
-  account_id       = local.account_id
-  partition        = local.partition
-  event_bus_name   = coalesce(local.bus_name, "none")
-  sources          = local.rule_sources
-  catalog          = var.catalog
-  custom_rules     = var.custom_rules
-  exclusions       = var.exclusions
-  trail_rule       = { enabled = var.trail.enabled, exclude_entity_types = var.trail.exclude_entity_types, apply_exclusions = var.trail.apply_exclusions }
-  destinations     = local.destinations
-  retry_policy     = var.retry_policy
-  runbook_base_url = var.runbook_base_url
-  tags             = local.tags
+  create                   = var.create
+  name                     = var.name
+  region                   = var.region
+  account_id               = local.account_id
+  partition                = local.partition
+  event_bus_name           = coalesce(local.bus_name, "none")
+  sources                  = local.rule_sources
+  catalog                  = var.catalog
+  custom_rules             = var.custom_rules
+  exclusions               = var.exclusions
+  event_pattern_max_length = var.event_pattern_max_length
+  trail_rule               = { enabled = var.trail.enabled, exclude_entity_types = var.trail.exclude_entity_types, apply_exclusions = var.trail.apply_exclusions }
+  destinations             = local.destinations
+  dlq_kms_key_arn          = local.key_arn
+  retry_policy             = var.retry_policy
+  runbook_base_url         = var.runbook_base_url
+  tags                     = local.tags
 }
 
 module "trail" {
   source = "./modules/log-trail"
 
-  create            = var.create && var.trail.enabled
-  name              = local.trail_name
-  region            = var.region
-  account_id        = local.account_id
-  partition         = local.partition
-  retention_in_days = var.trail.retention_in_days
-  kms_key_arn       = local.key_arn
-  source_rule_arns  = module.rules.rule_arns
-  tags              = local.tags
+  create              = var.create && var.trail.enabled
+  name                = local.trail_name
+  region              = var.region
+  account_id          = local.account_id
+  partition           = local.partition
+  retention_in_days   = var.trail.retention_in_days
+  deletion_protection = var.trail.deletion_protection
+  kms_key_arn         = local.key_arn
+  source_rule_arns    = local.rule_arns_to.trail
+  tags                = local.tags
 }
 
 module "queue" {
@@ -156,7 +227,7 @@ module "queue" {
   account_id                 = local.account_id
   partition                  = local.partition
   kms_key_arn                = local.key_arn
-  source_rule_arns           = module.rules.rule_arns
+  source_rule_arns           = local.rule_arns_to.queue
   max_receive_count          = var.queue.max_receive_count
   visibility_timeout_seconds = var.queue.visibility_timeout_seconds
   tags                       = local.tags
@@ -172,7 +243,7 @@ module "monitoring" {
   partition               = local.partition
   event_bus_name          = coalesce(local.bus_name, "none")
   rule_names              = module.rules.targeted_rule_names
-  dead_letter_queue_names = compact([module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name])
+  dead_letter_queue_names = compact([module.bus.dlq_name, module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name])
   silence                 = { enabled = var.trail.enabled, rule_name = module.rules.trail_rule_name, hours = var.monitoring.silence_hours }
   ops_topic_arn           = var.monitoring.ops_topic_arn
   kms_key_arn             = local.key_arn
@@ -188,7 +259,7 @@ module "alerting" {
   create               = var.create && var.alerting.enabled
   name                 = "${var.name}-alert"
   region               = var.region
-  rules                = module.rules.alert_rules
+  rules                = local.alert_rules
   email_subscriptions  = var.alerting.email_subscriptions
   https_subscriptions  = var.alerting.https_subscriptions
   slack_secret_arn     = var.alerting.slack_secret_arn
@@ -196,10 +267,11 @@ module "alerting" {
   pagerduty_secret_arn = var.alerting.pagerduty_secret_arn
   secrets_kms_key_arns = var.alerting.secrets_kms_key_arns
   skip_replays         = var.alerting.skip_replays
-  retry_policy         = var.retry_policy
-  package              = var.alerting.package
-  ops_topic_arn        = module.monitoring.ops_topic_arn
-  tags                 = local.tags
+
+  reserved_concurrent_executions = var.reserved_concurrency.alert
+  package                        = var.alerting.package
+  ops_topic_arn                  = module.monitoring.ops_topic_arn
+  tags                           = local.tags
 }
 
 module "siem" {
@@ -213,7 +285,7 @@ module "siem" {
   hec_token_secret_arn         = coalesce(var.siem.hec_token_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
   hec_token_secret_kms_key_arn = var.siem.hec_token_secret_kms_key_arn
   backup_bucket                = { name = var.siem.backup_bucket_name }
-  source_rule_arns             = module.rules.rule_arns
+  source_rule_arns             = local.rule_arns_to.siem
   ops_topic_arn                = module.monitoring.ops_topic_arn
   tags                         = local.tags
 }
@@ -235,19 +307,20 @@ module "consumer" {
 module "webhook" {
   source = "./modules/webhook-ingestion"
 
-  create                     = var.create && var.webhook.enabled && var.bus_type == "custom"
-  name                       = "${var.name}-webhook"
-  region                     = var.region
-  event_bus_name             = local.put_bus_name
-  event_source               = var.webhook_event_source
-  webhook_secret_arn         = coalesce(var.webhook.webhook_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
-  webhook_secret_kms_key_arn = var.webhook.webhook_secret_kms_key_arn
-  signature_header           = var.webhook.signature_header
-  throttling_rate_limit      = var.webhook.throttling_rate_limit
-  throttling_burst_limit     = var.webhook.throttling_burst_limit
-  ops_topic_arn              = module.monitoring.ops_topic_arn
-  package                    = var.webhook.package
-  tags                       = local.tags
+  create                         = var.create && var.webhook.enabled && var.bus_type == "custom"
+  name                           = "${var.name}-webhook"
+  region                         = var.region
+  event_bus_name                 = local.put_bus_name
+  event_source                   = var.webhook_event_source
+  webhook_secret_arn             = coalesce(var.webhook.webhook_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  webhook_secret_kms_key_arn     = var.webhook.webhook_secret_kms_key_arn
+  signature_header               = var.webhook.signature_header
+  throttling_rate_limit          = var.webhook.throttling_rate_limit
+  throttling_burst_limit         = var.webhook.throttling_burst_limit
+  reserved_concurrent_executions = var.reserved_concurrency.ingestion
+  ops_topic_arn                  = module.monitoring.ops_topic_arn
+  package                        = var.webhook.package
+  tags                           = local.tags
 }
 
 module "backfill" {
@@ -265,6 +338,7 @@ module "backfill" {
   schedule_expression             = var.backfill.schedule_expression
   lookback_hours                  = var.backfill.lookback_hours
   service_names                   = var.backfill.service_names
+  reserved_concurrent_executions  = var.reserved_concurrency.backfill
   trail_log_group_name            = var.trail.enabled ? local.trail_name : null
   kms_key_arn                     = local.key_arn
   ops_topic_arn                   = module.monitoring.ops_topic_arn

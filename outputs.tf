@@ -30,12 +30,17 @@ output "rule_arns" {
 
 output "alert_rules" {
   description = "Rules routed to \"alert\", in the shape modules/alerting takes as `rules`."
-  value       = module.rules.alert_rules
+  value       = local.alert_rules
 }
 
 output "targets_dlq_arn" {
   description = "Dead-letter queue of every rule target."
   value       = module.rules.dlq_arn
+}
+
+output "bus_dlq_arn" {
+  description = "Dead-letter queue of the bus: events the CMK-encrypted bus could not encrypt or deliver."
+  value       = module.bus.dlq_arn
 }
 
 output "trail_log_group_name" {

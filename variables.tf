@@ -10,8 +10,15 @@ variable "name" {
   default     = "genesys-audit"
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,19}$", var.name))
-    error_message = "name must be 1-20 lower-case letters, digits or '-' (it prefixes rule, queue and alarm names); got \"${var.name}\"."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,29}$", var.name))
+    error_message = "name must be 1-30 lower-case letters, digits or '-', starting with a letter or digit (it prefixes rule, queue, role, function and alarm names); got \"${var.name}\"."
+  }
+
+  # One length rule for every name derived from `name` (see local.derived_names), so that no module
+  # refuses a name the caller never typed.
+  validation {
+    condition     = alltrue([for n in local.derived_names : length(var.name) + length(n.suffix) <= n.limit])
+    error_message = "name \"${var.name}\" (${length(var.name)} characters) is too long for the names derived from it: ${join("; ", [for n in local.derived_names : "${n.what} \"${var.name}${n.suffix}\" would be ${length(var.name) + length(n.suffix)} characters, over its AWS limit of ${n.limit}" if length(var.name) + length(n.suffix) > n.limit])}. Use a name of at most ${min([for n in local.derived_names : n.limit - length(n.suffix)]...)} characters${var.siem.enabled && var.siem.backup_bucket_name == null ? ", or give siem.backup_bucket_name" : ""}."
   }
 }
 
@@ -71,6 +78,17 @@ variable "custom_bus_name" {
   default     = "genesys-audit"
 }
 
+variable "bus_put_principal_arns" {
+  description = "With bus_type = \"custom\": IAM principals (role or user ARNs) besides the webhook ingestion and backfill roles that may put events on the bus. The bus policy denies events:PutEvents to everyone else, so no principal with a broad PutEvents grant can forge audit events that skip the webhook's signature check."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.bus_put_principal_arns : can(regex("^arn:aws[a-z-]*:(iam|sts)::[0-9]{12}:[A-Za-z-]+/.+$", a))])
+    error_message = "bus_put_principal_arns must hold IAM role or user ARNs such as arn:aws:iam::123456789012:role/replayer; got ${jsonencode(var.bus_put_principal_arns)}."
+  }
+}
+
 variable "webhook_event_source" {
   description = "The `source` the webhook ingestion Lambda puts events with (rules on a custom bus accept it)."
   type        = string
@@ -84,18 +102,24 @@ variable "lookup_partner_event_source" {
 }
 
 variable "archive" {
-  description = "EventBridge archive of the bus for replay."
+  description = "EventBridge archive of the bus for replay. prevent_destroy (default true): Terraform refuses any plan that deletes it (see the README to remove it deliberately)."
   type = object({
-    enabled        = optional(bool, true)
-    retention_days = optional(number, 365)
+    enabled         = optional(bool, true)
+    retention_days  = optional(number, 365)
+    prevent_destroy = optional(bool, true)
   })
   default = {}
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the bus, archive, trail, queues and ops topic. null: the module creates one (rotation on, scoped to those services)."
+  description = "Customer managed KMS key for the bus, archive, trail, queues and ops topic: a key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias. null: the module creates one (rotation on, scoped to those services)."
   type        = string
   default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/(mrk-)?[0-9a-f-]{32,36}$", var.kms_key_arn))
+    error_message = "kms_key_arn must be a KMS key ARN such as arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, not an alias or a key id: CloudWatch Logs encryption and the IAM grants need the key ARN. Got \"${coalesce(var.kms_key_arn, "null")}\"; find it with `aws kms describe-key --key-id alias/<name> --query KeyMetadata.Arn`."
+  }
 }
 
 variable "catalog" {
@@ -133,13 +157,20 @@ variable "exclusions" {
   default = {}
 }
 
+variable "event_pattern_max_length" {
+  description = "EventBridge's event-pattern quota in characters: 2,048 unless raised with AWS Service Quotas (up to 4,096). A rule whose rendered pattern (exclusions included) is longer is refused at plan time, naming the rule and its length."
+  type        = number
+  default     = 2048
+}
+
 variable "trail" {
-  description = "The immutable trail: a CloudWatch log group fed by the catch-all rule."
+  description = "The immutable trail: a CloudWatch log group fed by the catch-all rule. deletion_protection (default true): CloudWatch Logs refuses to delete it until turned off (see the README to remove it deliberately)."
   type = object({
     enabled              = optional(bool, true)
     retention_in_days    = optional(number, 400)
     exclude_entity_types = optional(list(string), ["UserPresence"])
     apply_exclusions     = optional(bool, false)
+    deletion_protection  = optional(bool, true)
   })
   default = {}
 }
@@ -185,6 +216,22 @@ variable "monitoring" {
     ops_email_subscriptions = optional(list(string), [])
   })
   default = {}
+}
+
+variable "reserved_concurrency" {
+  description = <<-EOT
+    Concurrency reserved for the alert, webhook ingestion and backfill functions (5, 10 and 1): alerts
+    never queue behind other workloads, ingestion is capped and guaranteed, backfill runs never overlap.
+    Lambda refuses a reservation that would leave fewer than 10 unreserved executions in the account,
+    so on an account with a low concurrency quota (new accounts start at 10) set the ones you cannot
+    afford to null: that function then runs on the unreserved pool.
+  EOT
+  type = object({
+    alert     = number
+    ingestion = number
+    backfill  = number
+  })
+  default = { alert = 5, ingestion = 10, backfill = 1 }
 }
 
 variable "runbook_base_url" {

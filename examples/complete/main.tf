@@ -67,7 +67,7 @@ module "genesys_audit" {
   # Secrets Manager at delivery time and never enters Terraform state.
   siem = {
     enabled              = true
-    hec_endpoint         = "https://http-inputs-example.splunkcloud.com:443"
+    hec_endpoint         = "https://http-inputs-firehose-example.splunkcloud.com:443"
     hec_token_secret_arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:genesys-audit/splunk-hec-AbCdEf"
   }
 

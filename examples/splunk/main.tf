@@ -1,6 +1,8 @@
 # Every Genesys audit (the trail rule: everything but presence noise) to Splunk HEC through Firehose,
 # next to the trail. The HEC token lives in Secrets Manager ({"hec_token": "..."}): Firehose reads it
-# at delivery time, so it is never a Terraform variable and never in state.
+# at delivery time, so it is never a Terraform variable and never in state. Splunk Cloud: Firehose
+# delivers to the stack's Firehose endpoint http-inputs-firehose-<stack>.splunkcloud.com:443, and the
+# HEC token must have indexer acknowledgement enabled (Firehose waits for it, then retries).
 
 provider "aws" {
   region = var.region
@@ -16,7 +18,7 @@ module "genesys_audit" {
 
   siem = {
     enabled              = true
-    hec_endpoint         = "https://http-inputs-example.splunkcloud.com:443"
+    hec_endpoint         = "https://http-inputs-firehose-example.splunkcloud.com:443"
     hec_token_secret_arn = "arn:aws:secretsmanager:${var.region}:123456789012:secret:genesys-audit/splunk-hec-AbCdEf"
   }
 }

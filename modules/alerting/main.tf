@@ -29,7 +29,6 @@ locals {
   create_kms_key = var.create && var.kms_key_arn == null
   kms_key_arn    = var.create ? (local.create_kms_key ? module.kms.key_arn : var.kms_key_arn) : null
 
-  rule_arns   = sort(distinct([for r in var.rules : r.rule_arn]))
   secret_arns = compact([var.slack_secret_arn, var.teams_secret_arn, var.pagerduty_secret_arn])
 
   environment = merge(
@@ -67,24 +66,6 @@ data "aws_iam_policy_document" "kms" {
       test     = "StringEquals"
       variable = "kms:ViaService"
       values   = ["sns.${var.region}.amazonaws.com", "sqs.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com"]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = length(local.rule_arns) > 0 ? [1] : []
-    content {
-      sid       = "AlertRulesUseKeyForDlqAndTopic"
-      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = ["*"]
-      principals {
-        type        = "Service"
-        identifiers = ["events.amazonaws.com"]
-      }
-      condition {
-        test     = "ArnEquals"
-        variable = "aws:SourceArn"
-        values   = local.rule_arns
-      }
     }
   }
 }
@@ -138,24 +119,6 @@ data "aws_iam_policy_document" "topic" {
     }
   }
 
-  dynamic "statement" {
-    for_each = length(local.rule_arns) > 0 ? [1] : []
-    content {
-      sid       = "AlertRulesPublish"
-      actions   = ["sns:Publish"]
-      resources = [local.topic_arn]
-      principals {
-        type        = "Service"
-        identifiers = ["events.amazonaws.com"]
-      }
-      condition {
-        test     = "ArnEquals"
-        variable = "aws:SourceArn"
-        values   = local.rule_arns
-      }
-    }
-  }
-
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
@@ -201,7 +164,8 @@ resource "aws_sns_topic_subscription" "https" {
 }
 
 ################################################################################
-# Dead-letter queue: EventBridge delivery failures and function failures
+# Dead-letter queue of the function's asynchronous invocations (EventBridge delivery failures go to the
+# pipeline's targets DLQ, with every other target)
 ################################################################################
 
 resource "aws_sqs_queue" "dlq" {
@@ -217,24 +181,6 @@ resource "aws_sqs_queue" "dlq" {
 
 data "aws_iam_policy_document" "dlq" {
   count = var.create ? 1 : 0
-
-  dynamic "statement" {
-    for_each = length(local.rule_arns) > 0 ? [1] : []
-    content {
-      sid       = "EventBridgeDeadLettersFromAlertRules"
-      actions   = ["sqs:SendMessage"]
-      resources = [local.dlq_arn]
-      principals {
-        type        = "Service"
-        identifiers = ["events.amazonaws.com"]
-      }
-      condition {
-        test     = "ArnEquals"
-        variable = "aws:SourceArn"
-        values   = local.rule_arns
-      }
-    }
-  }
 
   statement {
     sid       = "DenyInsecureTransport"
@@ -349,6 +295,12 @@ data "aws_iam_policy_document" "function" {
       sid       = "UseGivenKmsKey"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
+      # Only through the services holding the function's data, never by calling KMS directly.
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sns.${var.region}.amazonaws.com", "sqs.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com", "lambda.${var.region}.amazonaws.com"]
+      }
     }
   }
 }
@@ -418,7 +370,8 @@ moved {
 }
 
 ################################################################################
-# EventBridge targets: one per alert rule, with rule key and severity added
+# EventBridge -> function: one permission per alert rule, naming exactly that rule. The target itself
+# (with rule key and severity added) is made by modules/audit-rules from the `destination` output.
 ################################################################################
 
 resource "aws_lambda_permission" "events" {
@@ -432,31 +385,13 @@ resource "aws_lambda_permission" "events" {
   source_arn    = each.value.rule_arn
 }
 
-resource "aws_cloudwatch_event_target" "this" {
-  for_each = var.create ? var.rules : {}
-
-  region         = var.region
-  rule           = each.value.rule_name
-  event_bus_name = each.value.event_bus_name
-  target_id      = var.name
-  arn            = module.function.function_arn
-
-  input_transformer {
-    # <aws.events.event> is the whole event; it must stay unquoted. jsonencode escapes <, > and &
-    # in the constants, so a title can never be read as a placeholder.
-    input_template = "{\"rule\": ${jsonencode(each.key)}, \"severity\": ${jsonencode(each.value.severity)}, \"title\": ${jsonencode(each.value.title)}, \"runbook_url\": ${jsonencode(each.value.runbook_url)}, \"event\": <aws.events.event>}"
-  }
-
-  retry_policy {
-    maximum_retry_attempts       = var.retry_policy.maximum_retry_attempts
-    maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
-  }
-
-  dead_letter_config {
-    arn = aws_sqs_queue.dlq[0].arn
-  }
-
-  depends_on = [aws_lambda_permission.events, aws_sqs_queue_policy.dlq]
+locals {
+  # <aws.events.event> is the whole event; it must stay unquoted. jsonencode escapes <, > and & in the
+  # constants, so a title can never be read as a placeholder.
+  rule_input_transformers = { for k, r in var.rules : k => {
+    input_paths    = {}
+    input_template = "{\"rule\": ${jsonencode(k)}, \"severity\": ${jsonencode(r.severity)}, \"title\": ${jsonencode(r.title)}, \"runbook_url\": ${jsonencode(r.runbook_url)}, \"event\": <aws.events.event>}"
+  } }
 }
 
 ################################################################################

@@ -34,7 +34,7 @@ output "topic_name" {
 }
 
 output "dlq_arn" {
-  description = "ARN of the dead-letter queue (EventBridge delivery failures and failed invocations); alarm on its depth."
+  description = "ARN of the dead-letter queue of failed asynchronous invocations; alarm on its depth."
   value       = try(aws_sqs_queue.dlq[0].arn, null)
 }
 
@@ -63,9 +63,13 @@ output "kms_key_arn" {
   value       = local.kms_key_arn
 }
 
-output "target_ids" {
-  description = "EventBridge target id per rule key."
-  value       = { for k, t in aws_cloudwatch_event_target.this : k => t.target_id }
+output "destination" {
+  description = "The alert function as a modules/audit-rules destination: its ARN and one input transformer per rule in `rules` (the rule key, severity, title and runbook URL around the event). Known once the permissions exist, so the targets are put after them."
+  value = var.create ? {
+    arn                     = module.function.function_arn
+    rule_input_transformers = local.rule_input_transformers
+  } : null
+  depends_on = [aws_lambda_permission.events]
 }
 
 output "alerting" {

@@ -33,18 +33,17 @@ variable "tags" {
 
 variable "rules" {
   description = <<-EOT
-    EventBridge rules that alert, keyed by rule key (the catalog key, e.g. "oauth-client-delete").
-    Each gets a target on the alert function whose input transformer sends
-    {"rule": key, "severity", "title", "runbook_url", "event": <the whole event>}.
-    rule_arn must be the ARN of rule_name on event_bus_name; it scopes the Lambda permission and the DLQ policy.
+    EventBridge rules routed to the alert function, keyed by rule key (the catalog key, e.g.
+    "oauth-client-delete"). Each gets a Lambda permission naming exactly its rule_arn, and an input
+    transformer in the `destination` output that sends
+    {"rule": key, "severity", "title", "runbook_url", "event": <the whole event>}. The targets
+    themselves are made by modules/audit-rules, with every other target of the pipeline.
   EOT
   type = map(object({
-    rule_name      = string
-    rule_arn       = string
-    event_bus_name = string
-    severity       = string
-    title          = string
-    runbook_url    = optional(string, "")
+    rule_arn    = string
+    severity    = string
+    title       = string
+    runbook_url = optional(string, "")
   }))
   default = {}
 
@@ -151,14 +150,13 @@ variable "kms_key_arn" {
 }
 
 variable "reserved_concurrent_executions" {
-  description = "Concurrency reserved for the alert function so security alerts never queue behind other workloads."
+  description = "Concurrency reserved for the alert function so security alerts never queue behind other workloads. null leaves it on the account's unreserved pool: accounts whose Lambda concurrency quota is low (new accounts start at 10, and AWS keeps 10 unreserved) cannot reserve any."
   type        = number
   default     = 5
-  nullable    = false
 
   validation {
-    condition     = var.reserved_concurrent_executions >= 5
-    error_message = "reserved_concurrent_executions must be at least 5 so alerts are not throttled behind other functions; got ${var.reserved_concurrent_executions}."
+    condition     = var.reserved_concurrent_executions == null || try(var.reserved_concurrent_executions >= 5, false)
+    error_message = "reserved_concurrent_executions must be at least 5 so alerts are not throttled behind other functions; got ${coalesce(var.reserved_concurrent_executions, -1)}. Or null for no reservation (an account with a low concurrency quota)."
   }
 }
 
@@ -228,25 +226,6 @@ variable "skip_replays" {
   description = "Do not alert on events replayed from an EventBridge archive (they carry a replay-name)."
   type        = bool
   default     = true
-}
-
-variable "retry_policy" {
-  description = "EventBridge delivery retries to the function before an event goes to the DLQ."
-  type = object({
-    maximum_retry_attempts       = optional(number, 185)
-    maximum_event_age_in_seconds = optional(number, 3600)
-  })
-  default = {}
-
-  validation {
-    condition     = var.retry_policy.maximum_retry_attempts >= 0 && var.retry_policy.maximum_retry_attempts <= 185
-    error_message = "retry_policy.maximum_retry_attempts must be between 0 and 185; got ${var.retry_policy.maximum_retry_attempts}."
-  }
-
-  validation {
-    condition     = var.retry_policy.maximum_event_age_in_seconds >= 60 && var.retry_policy.maximum_event_age_in_seconds <= 86400
-    error_message = "retry_policy.maximum_event_age_in_seconds must be between 60 and 86400; got ${var.retry_policy.maximum_event_age_in_seconds}."
-  }
 }
 
 variable "dlq_message_retention_seconds" {

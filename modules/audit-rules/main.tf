@@ -1,5 +1,6 @@
 # The rule catalog and custom rules -> EventBridge rules with exclusions compiled into every
-# pattern, targets with retry policy and a dead-letter queue, and that queue's policy.
+# pattern, and every target of the pipeline (trail, queue, SIEM, alert, extra destinations) in this
+# one place, with retry policy and a dead-letter queue, and that queue's policy.
 
 locals {
   catalog     = jsondecode(file("${path.module}/catalog.json")).rules
@@ -92,11 +93,17 @@ locals {
   rule_names = { for k in keys(local.rules) : k => "${var.name}-${k}" }
   rule_arns  = { for k, n in local.rule_names : k => "arn:${var.partition}:events:${var.region}:${var.account_id}:rule/${var.event_bus_name}/${n}" }
 
+  # A destination with rule_input_transformers (the alert function, which needs each rule's context)
+  # takes only the rules it has a transformer for.
   targets = { for t in flatten([
     for k, r in local.rules : [
-      for d in r.destinations : { key = "${k}/${d}", rule = k, destination = d } if contains(keys(var.destinations), d)
+      for d in r.destinations : { key = "${k}/${d}", rule = k, destination = d }
+      if contains(keys(var.destinations), d) && (try(var.destinations[d].rule_input_transformers, null) == null || contains(keys(coalesce(try(var.destinations[d].rule_input_transformers, null), {})), k))
     ]
   ]) : t.key => t }
+  targeted_rules = distinct([for t in values(local.targets) : t.rule])
+  # The rule's own transformer if the destination has one for it, else the destination's (or none).
+  target_inputs = { for k, t in local.targets : k => try(var.destinations[t.destination].rule_input_transformers[t.rule], var.destinations[t.destination].input_transformer) }
 
   dlq_name = "${var.name}-targets-dlq"
   dlq_arn  = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${local.dlq_name}"
@@ -112,6 +119,13 @@ resource "aws_cloudwatch_event_rule" "this" {
   event_bus_name = var.event_bus_name
   event_pattern  = each.value.pattern
   state          = "ENABLED"
+
+  lifecycle {
+    precondition {
+      condition     = length(each.value.pattern) <= var.event_pattern_max_length
+      error_message = "The event pattern of rule \"${each.key}\" is ${length(each.value.pattern)} characters, over EventBridge's ${var.event_pattern_max_length}-character event-pattern quota (PutRule would fail). Shorten its exclusions (exclusions.client_ids / user_ids / trusted_cidrs add to every catalog pattern), split the rule, or, after raising the quota with AWS Service Quotas, set event_pattern_max_length (up to 4096)."
+    }
+  }
 
   tags = merge(
     var.tags,
@@ -145,7 +159,7 @@ data "aws_iam_policy_document" "dlq" {
     condition {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
-      values   = [for k in keys(local.rules) : local.rule_arns[k]]
+      values   = sort([for k in local.targeted_rules : local.rule_arns[k]])
     }
   }
 
@@ -185,7 +199,7 @@ resource "aws_cloudwatch_event_target" "this" {
   role_arn       = var.destinations[each.value.destination].role_arn
 
   dynamic "input_transformer" {
-    for_each = var.destinations[each.value.destination].input_transformer == null ? [] : [var.destinations[each.value.destination].input_transformer]
+    for_each = local.target_inputs[each.key] == null ? [] : [local.target_inputs[each.key]]
     content {
       input_paths    = input_transformer.value.input_paths
       input_template = input_transformer.value.input_template
@@ -200,4 +214,7 @@ resource "aws_cloudwatch_event_target" "this" {
   dead_letter_config {
     arn = aws_sqs_queue.dlq[0].arn
   }
+
+  # EventBridge must be allowed to dead-letter before the first event can fail.
+  depends_on = [aws_sqs_queue_policy.dlq]
 }

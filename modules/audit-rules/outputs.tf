@@ -18,25 +18,13 @@ output "rule_arns" {
   value       = var.create ? [for k in keys(local.rules) : local.rule_arns[k]] : []
 }
 
-output "alert_rules" {
-  description = "Rules whose destinations include \"alert\", in the shape modules/alerting takes as `rules`."
-  value = { for k, r in local.rules : k => {
-    rule_name      = local.rule_names[k]
-    rule_arn       = local.rule_arns[k]
-    event_bus_name = var.event_bus_name
-    severity       = r.severity
-    title          = r.title
-    runbook_url    = r.runbook_url == "" || startswith(r.runbook_url, "https://") ? r.runbook_url : "${var.runbook_base_url}${r.runbook_url}"
-  } if var.create && contains(r.destinations, "alert") && r.severity != null }
-}
-
 output "trail_rule_name" {
   description = "Name of the catch-all trail rule (for the pipeline-silence alarm), or null."
   value       = var.create && var.trail_rule.enabled ? local.rule_names["all-audits"] : null
 }
 
 output "target_ids" {
-  description = "Target ids keyed by \"<rule>/<destination>\"."
+  description = "Target ids keyed by \"<rule>/<destination>\" (every target of the pipeline, alert included)."
   value       = { for k, t in aws_cloudwatch_event_target.this : k => t.target_id }
 }
 

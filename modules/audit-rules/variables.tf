@@ -10,8 +10,8 @@ variable "name" {
   default     = "genesys-audit"
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9._-]{1,20}$", var.name))
-    error_message = "name must be 1-20 letters, digits, '.', '_' or '-' so rule names stay within 64 characters; got \"${var.name}\"."
+    condition     = can(regex("^[A-Za-z0-9._-]{1,33}$", var.name))
+    error_message = "name must be 1-33 letters, digits, '.', '_' or '-' so that \"<name>-<key>\" stays within EventBridge's 64 characters; got \"${var.name}\"."
   }
 }
 
@@ -140,18 +140,38 @@ variable "trail_rule" {
 variable "destinations" {
   description = <<-EOT
     Where matched events go, keyed by destination name (the names catalog entries list: "trail",
-    "queue", "siem", ...). Destinations a rule lists but that are not given here are skipped. The
-    alert Lambda is wired by modules/alerting from the `alert_rules` output, not here.
+    "queue", "siem", "alert", ...), as each destination module exports it (its `destination` output):
+    the target `arn`, an optional `role_arn` EventBridge assumes, an optional `input_transformer`, and
+    optional `rule_input_transformers` keyed by rule key, for a destination that needs each rule's
+    context (the alert function): such a destination takes only the rules listed there. Every target
+    gets the retry policy and this module's dead-letter queue. Destinations a rule lists but that are
+    not given here are skipped. The destination's own resource policy (queue policy, logs resource
+    policy, role trust, Lambda permission) must name the rules routed to it.
   EOT
   type = map(object({
     arn      = string
     role_arn = optional(string)
     input_transformer = optional(object({
-      input_paths    = map(string)
+      input_paths    = optional(map(string), {})
       input_template = string
     }))
+    rule_input_transformers = optional(map(object({
+      input_paths    = optional(map(string), {})
+      input_template = string
+    })))
   }))
   default = {}
+}
+
+variable "event_pattern_max_length" {
+  description = "EventBridge's event-pattern quota in characters (2,048 by default; AWS Service Quotas can raise it to 4,096). A rendered pattern over it is refused at plan time, naming the rule."
+  type        = number
+  default     = 2048
+
+  validation {
+    condition     = var.event_pattern_max_length >= 2048 && var.event_pattern_max_length <= 4096
+    error_message = "event_pattern_max_length must be 2048-4096 (the default EventBridge quota and its adjustable maximum); got ${var.event_pattern_max_length}."
+  }
 }
 
 variable "retry_policy" {
@@ -174,7 +194,7 @@ variable "retry_policy" {
 }
 
 variable "dlq_kms_key_arn" {
-  description = "KMS key of the targets' dead-letter queue (its policy must let events.amazonaws.com use it). null: SQS-managed encryption."
+  description = "KMS key of the targets' dead-letter queue (its policy must let events.amazonaws.com use it). null: SQS-managed encryption (the root module always passes the pipeline key)."
   type        = string
   default     = null
 }

@@ -7,8 +7,69 @@ locals {
     var.genesys_org_id != null && var.event_source_suffix != null ? "aws.partner/genesys.com/cloud/${var.genesys_org_id}/${var.event_source_suffix}" : null,
     "unset",
   )
-  bus_name = var.type == "partner" ? local.partner_source : var.custom_bus_name
-  bus_arn  = "arn:${var.partition}:events:${var.region}:${var.account_id}:event-bus/${local.bus_name}"
+  bus_name     = var.type == "partner" ? local.partner_source : var.custom_bus_name
+  bus_arn      = "arn:${var.partition}:events:${var.region}:${var.account_id}:event-bus/${local.bus_name}"
+  archive_name = substr("${var.name}-${var.region}", 0, 48)
+  dlq_name     = "${var.name}-bus-dlq"
+  dlq_arn      = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${local.dlq_name}"
+  has_dlq      = var.create && var.dead_letter_queue
+}
+
+# The bus's dead-letter queue: with a customer managed key, an event EventBridge cannot encrypt or
+# decrypt (KMS error) is sent here instead of being dropped silently.
+resource "aws_sqs_queue" "dlq" {
+  count = local.has_dlq ? 1 : 0
+
+  region                            = var.region
+  name                              = local.dlq_name
+  message_retention_seconds         = var.dead_letter_queue_message_retention_seconds
+  kms_master_key_id                 = var.kms_key_arn
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_data_key_reuse_period_seconds = 300
+  tags                              = var.tags
+}
+
+data "aws_iam_policy_document" "dlq" {
+  count = local.has_dlq ? 1 : 0
+
+  statement {
+    sid       = "EventBridgeDeadLettersFromThisBus"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.dlq_arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [local.bus_arn]
+    }
+  }
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [local.dlq_arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  count = local.has_dlq ? 1 : 0
+
+  region    = var.region
+  queue_url = aws_sqs_queue.dlq[0].id
+  policy    = data.aws_iam_policy_document.dlq[0].json
 }
 
 data "aws_cloudwatch_event_source" "genesys" {
@@ -28,19 +89,47 @@ resource "aws_cloudwatch_event_bus" "this" {
   description        = var.type == "partner" ? "Genesys Cloud audit events (partner source)" : "Genesys Cloud audit events (webhook ingestion)"
   tags               = var.tags
 
+  dynamic "dead_letter_config" {
+    for_each = local.has_dlq ? [1] : []
+    content {
+      arn = aws_sqs_queue.dlq[0].arn
+    }
+  }
+
   lifecycle {
     precondition {
       condition     = var.type == "custom" || local.partner_source != "unset"
       error_message = "A partner bus needs partner_event_source_name, or genesys_org_id and event_source_suffix."
     }
   }
+  # EventBridge must be allowed to dead-letter before the bus can fail an event.
+  depends_on = [aws_sqs_queue_policy.dlq]
+}
+
+# EventBridge archives have no deletion protection and Terraform's prevent_destroy cannot take a
+# variable: the archive is one of two blocks, the protected one (default) refusing any plan that would
+# delete it. archive.prevent_destroy chooses the block; switching an existing archive between them is
+# a `terraform state mv` (README: "Removing a protected trail or archive").
+resource "aws_cloudwatch_event_archive" "protected" {
+  count = var.create && var.archive.enabled && var.archive.prevent_destroy ? 1 : 0
+
+  region             = var.region
+  name               = local.archive_name
+  description        = "Every event on ${local.bus_name}, for replay"
+  event_source_arn   = aws_cloudwatch_event_bus.this[0].arn
+  retention_days     = var.archive.retention_days
+  kms_key_identifier = var.kms_key_arn
+
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_cloudwatch_event_archive" "this" {
-  count = var.create && var.archive.enabled ? 1 : 0
+  count = var.create && var.archive.enabled && !var.archive.prevent_destroy ? 1 : 0
 
   region             = var.region
-  name               = substr("${var.name}-${var.region}", 0, 48)
+  name               = local.archive_name
   description        = "Every event on ${local.bus_name}, for replay"
   event_source_arn   = aws_cloudwatch_event_bus.this[0].arn
   retention_days     = var.archive.retention_days

@@ -15,5 +15,15 @@ output "partner_event_source_name" {
 
 output "archive_arn" {
   description = "ARN of the archive, or null."
-  value       = var.create && var.archive.enabled ? "arn:${var.partition}:events:${var.region}:${var.account_id}:archive/${substr("${var.name}-${var.region}", 0, 48)}" : null
+  value       = var.create && var.archive.enabled ? "arn:${var.partition}:events:${var.region}:${var.account_id}:archive/${local.archive_name}" : null
+}
+
+output "dlq_name" {
+  description = "Name of the bus's dead-letter queue (events the bus could not encrypt or deliver), or null."
+  value       = local.has_dlq ? local.dlq_name : null
+}
+
+output "dlq_arn" {
+  description = "ARN of the bus's dead-letter queue, or null."
+  value       = local.has_dlq ? local.dlq_arn : null
 }

@@ -87,11 +87,29 @@ variable "kms_key_arn" {
   default     = null
 }
 
+variable "dead_letter_queue" {
+  description = "Give the bus a dead-letter queue (SQS, encrypted with kms_key_arn, policy: this bus only). AWS recommends one whenever the bus uses a customer managed key: an event the bus cannot encrypt or decrypt (a disabled key, a key policy change) goes there instead of being dropped. Alarm on its depth (the root module does)."
+  type        = bool
+  default     = true
+}
+
+variable "dead_letter_queue_message_retention_seconds" {
+  description = "How long the bus's dead-letter queue keeps an event (SQS allows up to 14 days)."
+  type        = number
+  default     = 1209600
+
+  validation {
+    condition     = var.dead_letter_queue_message_retention_seconds >= 60 && var.dead_letter_queue_message_retention_seconds <= 1209600
+    error_message = "dead_letter_queue_message_retention_seconds must be 60-1209600 (14 days); got ${var.dead_letter_queue_message_retention_seconds}."
+  }
+}
+
 variable "archive" {
-  description = "EventBridge archive of every event on the bus, for replay after an outage or a rule fix."
+  description = "EventBridge archive of every event on the bus, for replay after an outage or a rule fix. `prevent_destroy` (default true) makes Terraform refuse any plan that would delete it; to remove it deliberately see the README (\"Removing a protected trail or archive\")."
   type = object({
-    enabled        = optional(bool, true)
-    retention_days = optional(number, 365)
+    enabled         = optional(bool, true)
+    retention_days  = optional(number, 365)
+    prevent_destroy = optional(bool, true)
   })
   default = {}
 

@@ -96,7 +96,7 @@ module "function" {
   package                        = merge(var.package, { extra_layers = concat([var.genesys_sdk_layer_arn], var.package.extra_layers) })
   memory_size                    = var.memory_size
   timeout                        = var.timeout
-  reserved_concurrent_executions = 1
+  reserved_concurrent_executions = var.reserved_concurrent_executions
   async_invoke                   = { maximum_retry_attempts = 0, maximum_event_age_in_seconds = 3600 }
   kms_key_arn                    = var.kms_key_arn
   log_retention_in_days          = var.log_retention_in_days

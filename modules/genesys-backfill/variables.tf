@@ -192,3 +192,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "reserved_concurrent_executions" {
+  description = "Concurrency reserved for the backfill (1: runs never overlap). null: no reservation, for accounts whose Lambda concurrency quota is too low to reserve any (a run is then short enough not to overlap the next at the default schedule)."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.reserved_concurrent_executions == null || try(var.reserved_concurrent_executions >= 1, false)
+    error_message = "reserved_concurrent_executions must be at least 1; got ${coalesce(var.reserved_concurrent_executions, -1)}. Or null for no reservation."
+  }
+}

@@ -171,6 +171,16 @@ resource "aws_lambda_function" "this" {
   tags = var.tags
 
   depends_on = [aws_iam_role_policy.this, aws_cloudwatch_log_group.this]
+
+  lifecycle {
+    # The zip is written by archive_file where `terraform plan` runs. A saved plan applied on another
+    # runner without .build/lambda/ would fail inside the provider; say what to do instead. Checked
+    # again at apply, when it matters.
+    precondition {
+      condition     = !var.create || fileexists(module.package.filename)
+      error_message = "The Lambda package ${module.package.filename} is not on this machine: a saved plan is being applied where it was not made. Either plan and apply in the same job, or carry the root module's .build/lambda/ directory with the plan file (the zips are reproducible: the plan's source_code_hash proves it is the same code), or plan again here."
+    }
+  }
 }
 
 # Asynchronous invocations (EventBridge targets): how often Lambda retries before the DLQ.

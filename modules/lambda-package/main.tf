@@ -19,12 +19,18 @@ locals {
     ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".*", "**/.*"],
   )
 
-  public_powertools_layer = var.create ? format(
-    "arn:%s:lambda:%s:017000801446:layer:AWSLambdaPowertoolsPythonV3-%s-%s:%d",
-    data.aws_partition.current[0].partition, var.region, replace(var.runtime, ".", ""), var.architecture,
-    var.powertools_layer.version,
+  # The account that publishes the public Powertools layer, per partition. Only the commercial one is
+  # listed: Powertools publishes GovCloud layers under another account, and its China layer
+  # (cn-north-1 only) has been reported not readable by other accounts; there, the caller gives
+  # powertools_layer.arn (a copy in their account), which the check below asks for by name.
+  powertools_publishers = { aws = "017000801446" }
+  partition             = try(data.aws_partition.current[0].partition, "aws")
+  public_powertools_layer = var.create && contains(keys(local.powertools_publishers), local.partition) ? format(
+    "arn:%s:lambda:%s:%s:layer:AWSLambdaPowertoolsPythonV3-%s-%s:%d",
+    local.partition, var.region, local.powertools_publishers[local.partition], replace(var.runtime, ".", ""),
+    var.architecture, var.powertools_layer.version,
   ) : null
-  powertools_layer = var.create && var.powertools_layer.enabled ? coalesce(var.powertools_layer.arn, local.public_powertools_layer) : null
+  powertools_layer = var.create && var.powertools_layer.enabled ? try(coalesce(var.powertools_layer.arn, local.public_powertools_layer), null) : null
   layers           = concat(compact([local.powertools_layer]), var.extra_layers)
 }
 
@@ -37,4 +43,11 @@ data "archive_file" "this" {
   output_path = "${local.output_dir}/${var.name}.zip"
   # Fixed permissions: the hash must not depend on the umask of whoever checked the code out.
   output_file_mode = "0644"
+
+  lifecycle {
+    precondition {
+      condition     = !var.powertools_layer.enabled || var.powertools_layer.arn != null || local.public_powertools_layer != null
+      error_message = "No public Powertools layer is known for partition \"${local.partition}\" (region ${var.region}): the module knows the publisher of the commercial partition only. Give the layer ARN of a Powertools v3 copy your account can read (package = { powertools_layer_arn = \"arn:${local.partition}:lambda:${var.region}:<account>:layer:<name>:<version>\" } for each function of the root module, or powertools_layer.arn here)."
+    }
+  }
 }

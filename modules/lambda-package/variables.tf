@@ -76,10 +76,11 @@ variable "architecture" {
 
 variable "powertools_layer" {
   description = <<-EOT
-    Where aws-lambda-powertools comes from. By default the AWS-published public layer
-    arn:<partition>:lambda:<region>:017000801446:layer:AWSLambdaPowertoolsPythonV3-<runtime>-<arch>:<version>;
-    set `arn` to use a layer you built (e.g. in partitions or accounts that cannot read the public one),
-    or `enabled = false` to ship no Powertools layer.
+    Where aws-lambda-powertools comes from. By default, in the commercial partition, the AWS-published
+    public layer arn:aws:lambda:<region>:017000801446:layer:AWSLambdaPowertoolsPythonV3-<runtime>-<arch>:<version>.
+    In other partitions (GovCloud, China), whose layers are published under other accounts, `arn` is
+    required (the plan is refused without it): a versioned layer ARN your account can read. `enabled =
+    false` ships no Powertools layer.
   EOT
   type = object({
     enabled = optional(bool, true)

@@ -13,7 +13,9 @@ resource "aws_cloudwatch_log_group" "this" {
   name              = var.name
   retention_in_days = var.retention_in_days
   kms_key_id        = var.kms_key_arn
-  tags              = var.tags
+  # The immutable trail: AWS refuses to delete it while this is on.
+  deletion_protection_enabled = var.deletion_protection
+  tags                        = var.tags
 }
 
 data "aws_iam_policy_document" "this" {

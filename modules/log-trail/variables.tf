@@ -42,13 +42,19 @@ variable "retention_in_days" {
   }
 }
 
+variable "deletion_protection" {
+  description = "CloudWatch Logs deletion protection on the trail (deletion_protection_enabled): DeleteLogGroup is refused, by Terraform too, until it is turned off. To remove the trail deliberately, set it to false and apply, then destroy (README: \"Removing a protected trail or archive\")."
+  type        = bool
+  default     = true
+}
+
 variable "kms_key_arn" {
   description = "KMS key encrypting the log group (its policy must allow logs.<region>.amazonaws.com). Required: the trail is never stored unencrypted by a key you do not control."
   type        = string
 }
 
 variable "source_rule_arns" {
-  description = "ARNs of the rules allowed to write to the trail (the resource policy names them exactly)."
+  description = "ARNs of exactly the rules routed to the trail (the logs resource policy names them, nothing else: its quota is 5,120 characters)."
   type        = list(string)
 }
 

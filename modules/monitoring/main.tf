@@ -1,5 +1,6 @@
-# Every failure path ends in an alarm: failed rule invocations, messages in a dead-letter queue,
-# and silence (the pipeline stopped delivering, e.g. the Genesys integration was disabled).
+# Every failure path ends in an alarm: failed rule invocations, events that could not even be
+# dead-lettered, messages in a dead-letter queue, and silence (the pipeline stopped delivering, e.g.
+# the Genesys integration was disabled).
 
 locals {
   create_topic = var.create && var.ops_topic_arn == null
@@ -74,9 +75,29 @@ resource "aws_cloudwatch_metric_alarm" "failed_invocations" {
 
   region              = var.region
   alarm_name          = "${each.value}-failed-invocations"
-  alarm_description   = "EventBridge could not deliver events matched by ${each.value} to a target (they went to its dead-letter queue)."
+  alarm_description   = "EventBridge could not deliver events matched by ${each.value} to a target after its retries (FailedInvocations). Each such event goes to the targets' dead-letter queue, or, if even that fails, is counted by the ${each.value}-dlq-send-failed alarm: check the target's resource policy, key policy and throttling."
   namespace           = "AWS/Events"
   metric_name         = "FailedInvocations"
+  dimensions          = { RuleName = each.value, EventBusName = var.event_bus_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.actions
+  ok_actions          = local.actions
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "failed_to_dead_letter" {
+  for_each = var.create ? toset(var.rule_names) : toset([])
+
+  region              = var.region
+  alarm_name          = "${each.value}-dlq-send-failed"
+  alarm_description   = "EventBridge could deliver neither to a target of ${each.value} nor to the targets' dead-letter queue (InvocationsFailedToBeSentToDlq): those audit events are lost unless replayed from the archive. Check the dead-letter queue's policy and KMS key policy, then replay the window from the archive."
+  namespace           = "AWS/Events"
+  metric_name         = "InvocationsFailedToBeSentToDlq"
   dimensions          = { RuleName = each.value, EventBusName = var.event_bus_name }
   statistic           = "Sum"
   period              = 300

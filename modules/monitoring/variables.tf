@@ -32,7 +32,7 @@ variable "event_bus_name" {
 }
 
 variable "rule_names" {
-  description = "Rules to alarm on when their targets fail (FailedInvocations > 0)."
+  description = "Every rule with a target, whatever the destination (alert-only rules included): each alarms on FailedInvocations > 0 and on InvocationsFailedToBeSentToDlq > 0."
   type        = list(string)
 }
 

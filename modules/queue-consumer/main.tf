@@ -62,10 +62,17 @@ data "aws_iam_policy_document" "function" {
     resources = [local.table_arn]
   }
 
+  # Only through the services that hold data under the key: the role cannot decrypt anything else
+  # encrypted with the pipeline key (the trail, the archive...) by calling KMS directly.
   statement {
     sid       = "DecryptQueueAndTable"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
     resources = [var.queue_kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["sqs.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com", "lambda.${var.region}.amazonaws.com"]
+    }
   }
 }
 

@@ -95,6 +95,13 @@ resource "aws_s3_bucket" "backup" {
   force_destroy       = var.backup_bucket.force_destroy
   object_lock_enabled = var.backup_bucket.object_lock != null
   tags                = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.bucket_name) <= 63
+      error_message = "The backup bucket name \"${local.bucket_name}\" is ${length(local.bucket_name)} characters, over S3's 63: shorten name or give backup_bucket.name."
+    }
+  }
 }
 
 resource "aws_s3_bucket_public_access_block" "backup" {
@@ -288,6 +295,13 @@ resource "aws_iam_role" "firehose" {
   assume_role_policy   = data.aws_iam_policy_document.firehose_assume[0].json
   max_session_duration = 3600
   tags                 = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.firehose_role_name) <= 64 && length(local.events_role_name) <= 64
+      error_message = "The role names \"${local.firehose_role_name}\" and \"${local.events_role_name}\" must be at most 64 characters (IAM): shorten name."
+    }
+  }
 }
 
 data "aws_iam_policy_document" "firehose" {

@@ -14,11 +14,12 @@ output "events_role_arn" {
 }
 
 output "eventbridge_target" {
-  description = "What an aws_cloudwatch_event_target needs to deliver to this stream: { arn, role_arn }."
+  description = "The stream as an audit-rules destination (what an aws_cloudwatch_event_target needs): { arn, role_arn }. Known once the role's policy exists, so the targets are put after it."
   value = var.create ? {
     arn      = aws_kinesis_firehose_delivery_stream.this[0].arn
     role_arn = aws_iam_role.events[0].arn
   } : null
+  depends_on = [aws_iam_role_policy.events]
 }
 
 output "firehose_role_arn" {

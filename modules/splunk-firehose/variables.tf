@@ -10,8 +10,8 @@ variable "name" {
   default     = "genesys-audit-splunk"
 
   validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,22}[a-z0-9]$", var.name))
-    error_message = "name must be 2-24 lower-case letters, digits or '-' (it prefixes an S3 bucket name that also carries the account and region); got \"${var.name}\". Example: \"genesys-audit-splunk\"."
+    condition     = can(regex("^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$", var.name))
+    error_message = "name must be 2-40 lower-case letters, digits or '-' (it names the stream and prefixes its roles and, unless backup_bucket.name is given, the S3 bucket); got \"${var.name}\". Example: \"genesys-audit-splunk\"."
   }
 }
 
@@ -58,12 +58,17 @@ variable "log_retention_in_days" {
 }
 
 variable "hec_endpoint" {
-  description = "Splunk HTTP Event Collector URL, e.g. https://http-inputs-acme.splunkcloud.com:443 (Firehose requires HTTPS with a publicly trusted certificate)."
+  description = "Splunk HTTP Event Collector URL (Firehose requires HTTPS with a publicly trusted certificate). Splunk Cloud: the Firehose endpoint of the stack, https://http-inputs-firehose-<stack>.splunkcloud.com:443, whose HEC token has indexer acknowledgement enabled (Firehose waits for the acknowledgement, hec_acknowledgment_timeout)."
   type        = string
 
   validation {
     condition     = can(regex("^https://[^/\\s]+", var.hec_endpoint))
-    error_message = "hec_endpoint must be an https:// URL such as \"https://http-inputs-acme.splunkcloud.com:443\"; got \"${var.hec_endpoint}\"."
+    error_message = "hec_endpoint must be an https:// URL such as \"https://http-inputs-firehose-acme.splunkcloud.com:443\"; got \"${var.hec_endpoint}\"."
+  }
+
+  validation {
+    condition     = !can(regex("\\.splunkcloud\\.com", var.hec_endpoint)) || can(regex("^https://http-inputs-firehose-[a-z0-9-]+\\.splunkcloud\\.com(:443)?/?$", var.hec_endpoint))
+    error_message = "For Splunk Cloud, Firehose must use the stack's Firehose endpoint https://http-inputs-firehose-<stack>.splunkcloud.com:443 (with indexer acknowledgement on the HEC token); got \"${var.hec_endpoint}\"."
   }
 }
 

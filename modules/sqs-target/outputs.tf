@@ -24,6 +24,7 @@ output "dlq_name" {
 }
 
 output "destination" {
-  description = "The queue as an audit-rules destination."
+  description = "The queue as an audit-rules destination. Known once the queue policy exists, so the targets are put after it."
   value       = var.create ? { arn = local.queue_arn } : null
+  depends_on  = [aws_sqs_queue_policy.this]
 }

@@ -37,7 +37,7 @@ variable "kms_key_arn" {
 }
 
 variable "source_rule_arns" {
-  description = "ARNs of the rules allowed to send to the queue (ArnEquals aws:SourceArn)."
+  description = "ARNs of exactly the rules routed to the queue (ArnEquals aws:SourceArn in the queue policy)."
   type        = list(string)
 }
 

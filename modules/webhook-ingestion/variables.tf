@@ -196,13 +196,13 @@ variable "throttling_burst_limit" {
 }
 
 variable "reserved_concurrent_executions" {
-  description = "Concurrency reserved for the ingestion function (caps its share of the account and guarantees capacity)."
+  description = "Concurrency reserved for the ingestion function (caps its share of the account and guarantees capacity). null: no reservation (accounts with a low Lambda concurrency quota cannot reserve any)."
   type        = number
   default     = 10
 
   validation {
-    condition     = var.reserved_concurrent_executions >= 1
-    error_message = "reserved_concurrent_executions must be at least 1; got ${var.reserved_concurrent_executions}."
+    condition     = var.reserved_concurrent_executions == null || try(var.reserved_concurrent_executions >= 1, false)
+    error_message = "reserved_concurrent_executions must be at least 1; got ${coalesce(var.reserved_concurrent_executions, -1)}. Or null for no reservation."
   }
 }
 

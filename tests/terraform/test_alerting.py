@@ -51,7 +51,6 @@ def test_plans_the_whole_stack_once(plan):
         if r.module_address in (M, f"{M}.module.function", f"{M}.module.kms"):
             counts[r.type] = counts.get(r.type, 0) + 1
     assert counts == {
-        "aws_cloudwatch_event_target": 2,
         "aws_cloudwatch_log_group": 1,
         "aws_cloudwatch_metric_alarm": 2,
         "aws_dynamodb_table": 1,
@@ -150,9 +149,9 @@ def test_trust_policy_is_lambda_in_this_account(plan):
 
 
 def test_reserved_concurrency_is_5_by_default(plan):
-    assert (
-        plan.resource(f"{M}.module.function.aws_lambda_function.this[0]").values["reserved_concurrent_executions"] == 5
-    )
+    # module.own_key does not set it: the module default.
+    own_key = plan.resource("module.own_key.module.function.aws_lambda_function.this[0]")
+    assert own_key.values["reserved_concurrent_executions"] == 5
 
 
 def test_function_packaging_environment_and_logging(plan):
@@ -185,10 +184,12 @@ def test_function_packaging_environment_and_logging(plan):
     assert invoke["maximum_retry_attempts"] == 2
 
 
-def test_targets_carry_the_input_transformer_with_rule_key_and_severity(plan):
-    target = plan.resource(f'{M}.aws_cloudwatch_event_target.this["oauth-client-delete"]').values
-    (transformer,) = target["input_transformer"]
-    template = transformer["input_template"]
+def test_destination_carries_the_input_transformer_with_rule_key_and_severity(plan):
+    """The module makes no target: it exports one input transformer per rule for modules/audit-rules."""
+    assert [r.address for r in plan.resources("aws_cloudwatch_event_target")] == []
+    transformers = plan.outputs["rule_input_transformers"]
+    assert set(transformers) == set(RULE_ARNS)
+    template = transformers["oauth-client-delete"]["input_template"]
     # The whole event goes in through the predefined variable, unquoted.
     assert template.count("<aws.events.event>") == 1 and '"<aws.events.event>"' not in template
     event = {"id": "e1", "detail": {"eventBody": {"entityType": "OAuthClient", "action": "Delete"}}}
@@ -202,16 +203,15 @@ def test_targets_carry_the_input_transformer_with_rule_key_and_severity(plan):
         "event": event,
     }
     assert "<by someone>" not in template
-    other = plan.resource(f'{M}.aws_cloudwatch_event_target.this["role-delete"]').values
-    rendered = json.loads(other["input_transformer"][0]["input_template"].replace("<aws.events.event>", "{}"))
+    other = transformers["role-delete"]
+    rendered = json.loads(other["input_template"].replace("<aws.events.event>", "{}"))
     assert (rendered["rule"], rendered["severity"], rendered["runbook_url"]) == ("role-delete", "HIGH", "")
-    assert other["rule"] == "genesys-audit-role-delete" and other["event_bus_name"] == "genesys-audit"
 
 
 def test_the_project_transformer_engine_renders_the_planned_template(plan):
     from genesys_audit_tools.simulate.transformer import TargetInput
 
-    target = plan.resource(f'{M}.aws_cloudwatch_event_target.this["oauth-client-delete"]').values
+    target = {"input_transformer": [plan.outputs["rule_input_transformers"]["oauth-client-delete"]]}
     event = json.loads((REPO / "tests" / "fixtures" / "events" / "01_oauthclient_delete.json").read_text())
     text = TargetInput.from_plan(target).apply(
         event, rule_arn=RULE_ARNS["oauth-client-delete"], rule_name="genesys-audit-oauth-client-delete"
@@ -219,14 +219,6 @@ def test_the_project_transformer_engine_renders_the_planned_template(plan):
     rendered = json.loads(text)
     assert (rendered["rule"], rendered["severity"]) == ("oauth-client-delete", "CRITICAL")
     assert rendered["event"] == event
-
-
-def test_targets_have_retry_policy_and_the_module_dlq(plan):
-    for key in RULE_ARNS:
-        target = plan.resource(f'{M}.aws_cloudwatch_event_target.this["{key}"]')
-        assert target.values["retry_policy"] == [{"maximum_retry_attempts": 185, "maximum_event_age_in_seconds": 3600}]
-        assert target.unknown["dead_letter_config"] == [{"arn": True}]
-        assert target.unknown["arn"] is True  # the alert function
 
 
 def test_lambda_permissions_are_scoped_to_each_rule_arn(plan):
@@ -238,13 +230,11 @@ def test_lambda_permissions_are_scoped_to_each_rule_arn(plan):
         assert values["source_arn"] == RULE_ARNS[key]
 
 
-def test_dlq_policy_allows_eventbridge_only_from_the_alert_rules(plan):
+def test_dlq_policy_is_tls_only_and_eventbridge_has_no_grant(plan):
+    """The queue takes the function's failed invocations only; EventBridge dead-letters to the pipeline's queue."""
     policy = plan.resource(f"{M}.aws_sqs_queue_policy.dlq[0]").json("policy")
     statements = _statements(policy)
-    allow = statements["EventBridgeDeadLettersFromAlertRules"]
-    assert allow["Principal"] == {"Service": "events.amazonaws.com"}
-    assert allow["Action"] == "sqs:SendMessage" and allow["Resource"] == DLQ_ARN
-    assert sorted(_as_list(allow["Condition"]["ArnEquals"]["aws:SourceArn"])) == sorted(RULE_ARNS.values())
+    assert set(statements) == {"DenyInsecureTransport"}
     deny = statements["DenyInsecureTransport"]
     assert deny["Effect"] == "Deny" and deny["Resource"] == DLQ_ARN
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -252,15 +242,11 @@ def test_dlq_policy_allows_eventbridge_only_from_the_alert_rules(plan):
     assert queue.values["message_retention_seconds"] == 1209600 and queue.unknown["kms_master_key_id"] is True
 
 
-def test_topic_policy_allows_only_the_function_role_and_the_rules_over_tls(plan):
+def test_topic_policy_allows_only_the_function_role_over_tls(plan):
     policy = plan.resource(f"{M}.aws_sns_topic_policy.this[0]").json("policy")
     statements = _statements(policy)
-    assert set(statements) == {"AlertFunctionPublishes", "AlertRulesPublish", "DenyInsecureTransport"}
+    assert set(statements) == {"AlertFunctionPublishes", "DenyInsecureTransport"}
     assert statements["AlertFunctionPublishes"]["Principal"] == {"AWS": ROLE_ARN}
-    assert statements["AlertRulesPublish"]["Principal"] == {"Service": "events.amazonaws.com"}
-    assert sorted(statements["AlertRulesPublish"]["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(
-        RULE_ARNS.values()
-    )
     for statement in statements.values():
         assert statement["Resource"] == TOPIC_ARN
     assert statements["DenyInsecureTransport"]["Effect"] == "Deny"
@@ -294,8 +280,7 @@ def test_key_policy_scopes_each_service(plan):
         f"sns.{REGION}.amazonaws.com",
         f"sqs.{REGION}.amazonaws.com",
     ]
-    rules = statements["AlertRulesUseKeyForDlqAndTopic"]
-    assert sorted(rules["Condition"]["ArnEquals"]["aws:SourceArn"]) == sorted(RULE_ARNS.values())
+    assert not [s for s in statements.values() if s["Principal"] == {"Service": "events.amazonaws.com"}]
     assert plan.resource(f"{M}.module.kms.aws_kms_key.this[0]").values["enable_key_rotation"] is True
 
 
@@ -362,17 +347,14 @@ def test_unknown_severity_is_refused_naming_the_rule(tf_try_plan):
 REPO = FIXTURE.parents[3]
 VALID = {
     "region": '"eu-west-1"',
-    "rules": (
-        '{ k = { rule_name = "r", rule_arn = "arn:aws:events:eu-west-1:123456789012:rule/b/r", '
-        'event_bus_name = "b", severity = "LOW", title = "t" } }'
-    ),
+    "rules": ('{ k = { rule_arn = "arn:aws:events:eu-west-1:123456789012:rule/b/r", severity = "LOW", title = "t" } }'),
 }
 INVALID = {
     "name": ('"bad name!"', "name may contain only letters, digits, '_' and '-'"),
     "region": ('"Europe"', 'region must be an AWS region code such as "eu-west-1"; got "Europe"'),
     "rules": (
-        '{ "bad key!" = { rule_name = "r", rule_arn = "arn:aws:events:eu-west-1:1:rule/r", '
-        'event_bus_name = "b", severity = "LOW", title = "t", runbook_url = "http://x" } }',
+        '{ "bad key!" = { rule_arn = "arn:aws:events:eu-west-1:1:rule/r", '
+        'severity = "LOW", title = "t", runbook_url = "http://x" } }',
         "rules keys must be 1-64 letters",
     ),
     "email_subscriptions": ('["soc"]', "email_subscriptions must be e-mail addresses"),
@@ -386,15 +368,10 @@ INVALID = {
     "log_retention_in_days": ("42", "log_retention_in_days must be a value CloudWatch Logs accepts"),
     "log_level": ('"TRACE"', 'log_level must be DEBUG, INFO, WARNING or ERROR; got "TRACE"'),
     "idempotency_expires_after_seconds": ("60", "idempotency_expires_after_seconds must be at least 3600"),
-    "retry_policy": (
-        "{ maximum_retry_attempts = 200, maximum_event_age_in_seconds = 30 }",
-        "retry_policy.maximum_retry_attempts must be between 0 and 185; got 200",
-    ),
 }
 ALSO_REPORTED = [
     "rules[*].rule_arn must be an EventBridge rule ARN",
     "rules[*].runbook_url must be empty or an https:// URL",
-    "retry_policy.maximum_event_age_in_seconds must be between 60 and 86400; got 30",
 ]
 
 

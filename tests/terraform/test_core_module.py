@@ -143,8 +143,11 @@ def test_every_rule_over_the_corpus_meets_the_expectations(complete):
 
 
 def test_queue_policy_allows_only_our_rules_by_exact_arn(complete):
+    """Exactly the rules routed to the queue: the catalog detections and the custom rule, not the trail rule."""
     rule_arns = sorted(
-        f"arn:aws:events:eu-central-1:{ACCOUNT}:rule/{SOURCE}/{r.values['name']}" for r in _rules(complete).values()
+        f"arn:aws:events:eu-central-1:{ACCOUNT}:rule/{SOURCE}/{r.values['name']}"
+        for k, r in _rules(complete).items()
+        if k != "all-audits"
     )
     policies = {r.address: r.json("policy") for r in complete.resources("aws_sqs_queue_policy")}
     queue = policies["module.genesys_audit.module.queue.aws_sqs_queue_policy.this[0]"]
@@ -165,20 +168,25 @@ def test_logs_resource_policy_is_scoped_to_the_rule_arns(complete):
     (policy,) = complete.resources("aws_cloudwatch_log_resource_policy")
     (statement,) = policy.json("policy_document")["Statement"]
     assert statement["Resource"] == f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/aws/events/genesys-audit:*"
-    assert len(statement["Condition"]["ArnEquals"]["aws:SourceArn"]) == len(_rules(complete))
+    # Only the trail rule writes to the trail (the policy's quota is 5,120 characters).
+    trail_rule = _rules(complete)["all-audits"].values["name"]
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == (
+        f"arn:aws:events:eu-central-1:{ACCOUNT}:rule/{SOURCE}/{trail_rule}"
+    )
 
 
 def test_every_target_has_retry_policy_and_dead_letter_queue(complete):
     targets = complete.resources("aws_cloudwatch_event_target")
-    rules_targets = [t for t in targets if ".module.rules." in t.address]
-    alert_targets = [t for t in targets if ".module.alerting." in t.address]
+    # Every target is made by modules/audit-rules, whatever the destination.
+    assert {t.module_address for t in targets} == {"module.genesys_audit.module.rules"}
+    alert_targets = [t for t in targets if t.index.endswith("/alert")]
+    rules_targets = [t for t in targets if not t.index.endswith("/alert")]
     # 17 catalog detections + the custom rule to the queue, the trail rule to the trail and to Splunk...
     assert len(rules_targets) == 20
-    # ...and every detection whose catalog destinations include "alert" to the alert Lambda (targets created
-    # by modules/alerting; a severity override does not change destinations).
+    # ...and every detection whose catalog destinations include "alert" to the alert Lambda (a severity
+    # override does not change destinations).
     alerting = [e["key"] for e in CATALOG if "alert" in e["destinations"]]
-    assert sorted(t.index for t in alert_targets) == sorted(alerting)
-    assert len(targets) == len(rules_targets) + len(alert_targets)
+    assert sorted(t.index for t in alert_targets) == sorted(f"{k}/alert" for k in alerting)
     for target in targets:
         assert target.values["retry_policy"] == [{"maximum_event_age_in_seconds": 3600, "maximum_retry_attempts": 185}]
         assert len(target.values["dead_letter_config"]) == 1, target.address
@@ -220,7 +228,7 @@ def test_multi_region_resources_carry_their_region_and_names_do_not_collide(mult
         region = resource.address.split('module.genesys_audit["', 1)[1].split('"]', 1)[0]
         assert resource.region == region, resource.address
         by_region[region] = by_region.get(region, 0) + 1
-    assert by_region == {"eu-central-1": 72, "eu-west-1": 72}
+    assert by_region == {"eu-central-1": 93, "eu-west-1": 93}
     seen = set()
     for resource in resources:
         name = resource.values.get("name") or resource.values.get("alarm_name") or resource.values.get("policy_name")

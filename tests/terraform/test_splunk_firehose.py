@@ -95,7 +95,7 @@ def test_splunk_destination_settings(plan):
     stream = plan.resource(f"{M}.aws_kinesis_firehose_delivery_stream.this[0]").values
     assert stream["destination"] == "splunk" and stream["name"] == NAME
     (splunk,) = stream["splunk_configuration"]
-    assert splunk["hec_endpoint"] == "https://http-inputs-acme.splunkcloud.com:443"
+    assert splunk["hec_endpoint"] == "https://http-inputs-firehose-acme.splunkcloud.com:443"
     assert splunk["hec_endpoint_type"] == "Event"
     assert (splunk["hec_acknowledgment_timeout"], splunk["retry_duration"]) == (180, 3600)
     assert splunk["s3_backup_mode"] == "FailedEventsOnly"
@@ -226,6 +226,15 @@ def test_plain_http_endpoint_is_refused(tf_try_plan):
     assert "hec_endpoint must be an https:// URL" in outcome.output
 
 
+def test_a_splunk_cloud_endpoint_must_be_the_stacks_firehose_endpoint(tf_try_plan):
+    """Splunk Cloud takes Firehose on http-inputs-firehose-<stack> (indexer acknowledgement), not http-inputs-."""
+    outcome = tf_try_plan(FIXTURE, hec_endpoint="https://http-inputs-acme.splunkcloud.com:443")
+    assert not outcome.ok
+    output = " ".join(outcome.output.replace("│", " ").split())
+    assert "For Splunk Cloud, Firehose must use the stack's Firehose endpoint" in output
+    assert "https://http-inputs-firehose-<stack>.splunkcloud.com:443" in output
+
+
 # -- every validation, in one plan -----------------------------------------------------------------
 
 REPO = FIXTURE.parents[3]
@@ -235,7 +244,7 @@ VALID = {
     "hec_token_secret_arn": '"arn:aws:secretsmanager:eu-west-2:123456789012:secret:hec-AbCdEf"',
 }
 INVALID = {
-    "name": ('"Genesys_Audit"', "name must be 2-24 lower-case letters, digits or '-'"),
+    "name": ('"Genesys_Audit"', "name must be 2-40 lower-case letters, digits or '-'"),
     "hec_endpoint_type": ('"json"', 'hec_endpoint_type must be "Event" or "Raw"; got "json"'),
     "hec_token_secret_arn": ('"token"', "hec_token_secret_arn must be a Secrets Manager secret ARN"),
     "hec_token_secret_kms_key_arn": ('"alias/x"', "hec_token_secret_kms_key_arn must be a KMS key ARN"),
