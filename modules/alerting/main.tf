@@ -122,7 +122,7 @@ data "aws_iam_policy_document" "topic" {
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"
-    actions   = ["sns:Publish", "sns:Subscribe", "sns:Receive"]
+    actions   = ["sns:Publish", "sns:Subscribe"]
     resources = [local.topic_arn]
     principals {
       type        = "*"

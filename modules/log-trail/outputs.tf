@@ -9,7 +9,7 @@ output "log_group_arn" {
 }
 
 output "destination" {
-  description = "The trail as an audit-rules destination. Known once the logs resource policy exists, so the targets are put after it."
+  description = "The trail as an audit-rules destination. Known once the log group and its resource policy exist, so the targets are put after them."
   value       = var.create ? { arn = local.log_group_arn } : null
-  depends_on  = [aws_cloudwatch_log_resource_policy.this]
+  depends_on  = [aws_cloudwatch_log_group.this, aws_cloudwatch_log_resource_policy.this]
 }

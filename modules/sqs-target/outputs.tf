@@ -1,6 +1,7 @@
 output "queue_arn" {
-  description = "ARN of the queue."
+  description = "ARN of the queue. Known once the queue exists, so what reads from it (an event source mapping) is made after it."
   value       = var.create ? local.queue_arn : null
+  depends_on  = [aws_sqs_queue.this]
 }
 
 output "queue_name" {

@@ -333,6 +333,35 @@ def test_log_group_key_needs_the_encryption_context_condition_on_the_log_group(t
     assert report.ok and any("no source directory given" in n for n in report.notes)
 
 
+def test_the_key_of_a_resource_is_the_one_its_attribute_names_not_one_that_key_depends_on():
+    """The pipeline key's policy may name resources of another module that has a key of its own: that other
+    key orders the pipeline key, but it does not encrypt what the pipeline key encrypts."""
+    events = allow(["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey", "kms:ReEncrypt*"], "*",
+                   {"Service": "events.amazonaws.com"})
+    no_events = allow("kms:Decrypt", "*", {"AWS": f"arn:aws:iam::{ACCOUNT}:root"})
+
+    def two_keys(pipeline_policy: str) -> Plan:
+        other = resource("aws_kms_key.other", {"policy": policy(no_events)})
+        pipeline = resource("aws_kms_key.pipeline", {"policy": pipeline_policy})
+        archive = resource("aws_cloudwatch_event_archive.this", {"name": "audit"},
+                           unknown={"kms_key_identifier": True})
+        configuration = {"resources": [
+            {"address": "aws_kms_key.other", "mode": "managed", "type": "aws_kms_key", "name": "other",
+             "expressions": {}},
+            {"address": "aws_kms_key.pipeline", "mode": "managed", "type": "aws_kms_key", "name": "pipeline",
+             "expressions": {"policy": _refs("aws_kms_key.other.arn", "aws_kms_key.other")}},
+            {"address": "aws_cloudwatch_event_archive.this", "mode": "managed",
+             "type": "aws_cloudwatch_event_archive", "name": "this",
+             "expressions": {"kms_key_identifier": _refs("aws_kms_key.pipeline.arn", "aws_kms_key.pipeline")}},
+        ]}
+        return plan(other, pipeline, archive, configuration=configuration)
+
+    assert run(two_keys(policy(events)), "kms").ok
+    events["Action"] = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]
+    text = messages(run(two_keys(policy(events)), "kms"))
+    assert text.startswith("[kms] aws_kms_key.pipeline: encrypts aws_cloudwatch_event_archive.this") and "other" not in text
+
+
 # -- ordering -----------------------------------------------------------------------------------------------
 
 

@@ -156,6 +156,17 @@ class Configuration:
         self._module_depends_on(path, closure)
         return closure
 
+    def values(self, resource: Resource, attribute: str) -> Closure:
+        """The resources whose attributes flow into the value of `attribute` (through variables, outputs and
+        locals), without what those resources depend on in turn: which key encrypts a queue, not every
+        resource that key's policy names."""
+        path = module_path(resource)
+        item = self.resource(path, config_address(resource))
+        closure = Closure()
+        if item is not None:
+            self._follow(path, _references(item.get("expressions", {}).get(attribute)), closure, set(), direct=True)
+        return closure
+
     def _module_depends_on(self, path: str, closure: Closure) -> None:
         while path in self.calls:
             parent, call = self.calls[path]
@@ -177,7 +188,10 @@ class Configuration:
                      + _references(item.get("count_expression")) + list(item.get("depends_on") or []),
                      closure, seen)
 
-    def _follow(self, path: str, references: list[str], closure: Closure, seen: set[tuple[str, str]]) -> None:
+    def _follow(
+        self, path: str, references: list[str], closure: Closure, seen: set[tuple[str, str]], direct: bool = False
+    ) -> None:
+        """Follow references to resources; `direct` stops at each resource instead of taking in what it depends on."""
         for reference in _strip(references):
             parts = _INDEX.sub("", reference).split(".")
             head = parts[0]
@@ -191,7 +205,7 @@ class Configuration:
                     parent,
                     _references((call.get("expressions") or {}).get(parts[1]))
                     + _references(call.get("for_each_expression")) + _references(call.get("count_expression")),
-                    closure, seen,
+                    closure, seen, direct,
                 )
             elif head == "module" and len(parts) > 1:
                 child = f"{path}.module.{parts[1]}" if path else f"module.{parts[1]}"
@@ -204,7 +218,7 @@ class Configuration:
                     seen.add(key)
                     output = outputs.get(name) or {}
                     self._follow(child, _references(output.get("expression"))
-                                 + list(output.get("depends_on") or []), closure, seen)
+                                 + ([] if direct else list(output.get("depends_on") or [])), closure, seen, direct)
             elif head == "local" and len(parts) > 1:
                 known = self.locals(path)
                 key = (path, f"local.{parts[1]}")
@@ -212,8 +226,12 @@ class Configuration:
                     closure.locals.add(f"{path + '.' if path else ''}local.{parts[1]}")
                 elif key not in seen:
                     seen.add(key)
-                    self._follow(path, known[parts[1]], closure, seen)
+                    self._follow(path, known[parts[1]], closure, seen, direct)
             elif head == "data" and len(parts) > 2:
-                self._whole(path, f"data.{parts[1]}.{parts[2]}", closure, seen)
+                if not direct:
+                    self._whole(path, f"data.{parts[1]}.{parts[2]}", closure, seen)
             elif head.startswith("aws_") or ("_" in head and len(parts) > 1 and head not in ("each", "count")):
-                self._whole(path, f"{parts[0]}.{parts[1]}", closure, seen)
+                if direct:
+                    closure.resources.add((path, f"{parts[0]}.{parts[1]}"))
+                else:
+                    self._whole(path, f"{parts[0]}.{parts[1]}", closure, seen)

@@ -225,7 +225,7 @@ def needs(plan: Plan, resource: Resource, arns: _Arns, configuration: Configurat
 
 
 def _key_of(configuration: Configuration, resource: Resource, attribute: str, keys: list[Resource]) -> Resource | None:
-    closure = configuration.attribute(resource, attribute)
+    closure = configuration.values(resource, attribute)
     candidates = [k for k in keys if (module_path(k), config_address(k)) in closure.resources]
     if not candidates:
         return None
@@ -234,6 +234,7 @@ def _key_of(configuration: Configuration, resource: Resource, attribute: str, ke
         a, b = resource.address, key.address
         return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
+    # Several candidates only where one expression picks between keys (a conditional): the nearest one.
     return max(candidates, key=shared)
 
 
