@@ -359,7 +359,8 @@ def test_the_key_of_a_resource_is_the_one_its_attribute_names_not_one_that_key_d
     assert run(two_keys(policy(events)), "kms").ok
     events["Action"] = ["kms:GenerateDataKey", "kms:Decrypt", "kms:DescribeKey"]
     text = messages(run(two_keys(policy(events)), "kms"))
-    assert text.startswith("[kms] aws_kms_key.pipeline: encrypts aws_cloudwatch_event_archive.this") and "other" not in text
+    assert text.startswith("[kms] aws_kms_key.pipeline: encrypts aws_cloudwatch_event_archive.this")
+    assert "other" not in text
 
 
 # -- ordering -----------------------------------------------------------------------------------------------

@@ -228,10 +228,13 @@ class Configuration:
                     seen.add(key)
                     self._follow(path, known[parts[1]], closure, seen, direct)
             elif head == "data" and len(parts) > 2:
-                if not direct:
-                    self._whole(path, f"data.{parts[1]}.{parts[2]}", closure, seen)
+                self._reach(path, f"data.{parts[1]}.{parts[2]}", closure, seen, direct)
             elif head.startswith("aws_") or ("_" in head and len(parts) > 1 and head not in ("each", "count")):
-                if direct:
-                    closure.resources.add((path, f"{parts[0]}.{parts[1]}"))
-                else:
-                    self._whole(path, f"{parts[0]}.{parts[1]}", closure, seen)
+                self._reach(path, f"{parts[0]}.{parts[1]}", closure, seen, direct)
+
+    def _reach(self, path: str, address: str, closure: Closure, seen: set[tuple[str, str]], direct: bool) -> None:
+        """A referenced resource: itself when following `direct`ly, else with all it depends on."""
+        if not direct:
+            self._whole(path, address, closure, seen)
+        elif not address.startswith("data."):
+            closure.resources.add((path, address))
