@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,6 +14,29 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+PLAN_CACHE_ENV = "GENESYS_AUDIT_PLAN_CACHE_DIR"
+_created_plan_cache: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One plan cache per test run, shared by the xdist workers (they inherit the environment of the
+    process that configures first): each configuration is planned once per run, whichever worker
+    needs it first, while the others wait for it."""
+    if os.environ.get(PLAN_CACHE_ENV):
+        return
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="genesys-audit-plans-")
+    os.environ[PLAN_CACHE_ENV] = directory
+    _created_plan_cache.append(directory)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    for directory in _created_plan_cache:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.environ.pop(PLAN_CACHE_ENV, None)
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -263,3 +264,37 @@ def test_provider_aliases_get_one_stand_in_each(tmp_path):
     assert plan.resource("aws_sqs_queue.us").values["tags_all"] == {"Side": "us"}
     assert plan.resource("aws_sqs_queue.eu").region == "eu-west-1"
     assert plan.resource("aws_sqs_queue.us").region == "us-east-1"
+
+
+def test_the_plan_cache_reuses_a_plan_only_while_nothing_it_depends_on_changed(tmp_path, monkeypatch):
+    monkeypatch.setenv(harness.PLAN_CACHE_ENV, str(tmp_path / "cache"))
+    work = tmp_path / "work"
+    work.mkdir()
+    main = work / "main.tf"
+    main.write_text(
+        'variable "name" {\n  type = string\n}\nprovider "aws" {\n  region = "eu-west-1"\n}\n'
+        'resource "aws_sqs_queue" "q" {\n  name = var.name\n}\n'
+    )
+
+    def planned(**variables):
+        outcome = harness.try_plan(work, variables)
+        assert outcome.ok, outcome.output
+        return outcome
+
+    first = planned(name="a")
+    assert "init" in first.steps
+    again = planned(name="a")
+    assert "cached" in again.steps and again.plan.raw == first.plan.raw and again.plan.human == first.plan.human
+    assert "cached" not in planned(name="b").steps  # other variables
+    monkeypatch.setenv("GENESYS_AUDIT_STANDIN_ACCOUNT_ID", "210987654321")
+    assert "cached" not in planned(name="a").steps  # other environment
+    monkeypatch.delenv("GENESYS_AUDIT_STANDIN_ACCOUNT_ID")
+    later = main.stat().st_mtime_ns + 10**9
+    os.utime(main, ns=(later, later))
+    assert "cached" not in planned(name="a").steps  # a touched file
+    main.write_text(main.read_text().replace("var.name", '"${var.name}-x"'))
+    changed = planned(name="a")
+    assert "cached" not in changed.steps
+    assert changed.plan.resource("aws_sqs_queue.q").values["name"] == "a-x"
+    monkeypatch.delenv(harness.PLAN_CACHE_ENV)
+    assert "cached" not in planned(name="a").steps  # no cache unless asked for

