@@ -14,6 +14,29 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+PLAN_CACHE_ENV = "GENESYS_AUDIT_PLAN_CACHE_DIR"
+_created_plan_cache: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One plan cache per test run, shared by the xdist workers (they inherit the environment of the
+    process that configures first): each configuration is planned once per run, whichever worker
+    needs it first, while the others wait for it."""
+    if os.environ.get(PLAN_CACHE_ENV):
+        return
+    import tempfile
+
+    directory = tempfile.mkdtemp(prefix="genesys-audit-plans-")
+    os.environ[PLAN_CACHE_ENV] = directory
+    _created_plan_cache.append(directory)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import shutil
+
+    for directory in _created_plan_cache:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.environ.pop(PLAN_CACHE_ENV, None)
 
 
 @dataclass
@@ -61,18 +84,10 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return values
 
 
-def _shared_dir() -> Path:
-    override = os.environ.get("GENESYS_AUDIT_SHARED")
-    return Path(override) if override else REPO.parent / "shared"
-
-
 @pytest.fixture(scope="session")
 def genesys_samples_dir() -> Path:
-    """`<repo>/../shared/reference/genesys-samples` (GENESYS_AUDIT_SHARED overrides `<repo>/../shared`)."""
-    path = _shared_dir() / "reference" / "genesys-samples"
-    if not path.is_dir():
-        pytest.skip(f"Genesys samples not found at {path}; set GENESYS_AUDIT_SHARED to the shared/ directory")
-    return path
+    """The researched Genesys sample events shipped with the tests (origin: the README beside them)."""
+    return REPO / "tests" / "fixtures" / "genesys-samples"
 
 
 # --- Webhook ingestion harness (moto: custom bus -> rule -> SQS sink; secret in Secrets Manager) ----------

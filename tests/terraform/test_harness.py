@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import re
 import shutil
 import zipfile
@@ -208,3 +209,92 @@ def test_as_applied_plans_resolve_identifiers_to_what_aws_would_assign(tmp_path)
     assert target["arn"] == QUEUE_ARN
     assert target["dead_letter_config"] == [{"arn": "arn:aws:sqs:eu-west-1:123456789012:harness-dlq"}]
     assert plan.resource("aws_cloudwatch_event_rule.oauth").values["arn"] == RULE_ARN
+
+
+def _comparable(plan: harness.Plan) -> dict[str, object]:
+    # Data sources are read concurrently: their "Reading..." progress lines come in any order.
+    progress = re.compile(r"^data\.\S+: (Reading\.\.\.|Read complete after .*)$")
+    return {
+        "planned_values": plan.raw["planned_values"],
+        "prior_state": plan.raw.get("prior_state"),
+        "resource_changes": plan.raw["resource_changes"],
+        "human": [line for line in plan.human.splitlines() if not progress.match(line)],
+    }
+
+
+def test_reattached_stand_in_plans_exactly_like_one_terraform_starts(fixture_plan, monkeypatch):
+    monkeypatch.setenv(harness.REATTACH_ENV, "0")
+    started_by_terraform = harness.plan(FIXTURE)
+    assert _comparable(started_by_terraform) == _comparable(fixture_plan)
+    # ...including archive_file's paths, which are relative to Terraform's working directory.
+    assert fixture_plan.data_sources("archive_file")[0].values["output_size"] > 0
+
+
+def test_one_stand_in_serves_successive_plans_from_their_own_directories(tmp_path):
+    for index, region in enumerate(("ca-central-1", "ap-southeast-2")):
+        work = tmp_path / f"w{index}"
+        work.mkdir()
+        (work / "src").mkdir()
+        (work / "src" / "app.py").write_text(f"REGION = {region!r}\n")
+        (work / "main.tf").write_text(
+            f'provider "aws" {{\n  region = "{region}"\n}}\n'
+            'data "archive_file" "z" {\n  type        = "zip"\n  source_dir  = "${path.module}/src"\n'
+            '  output_path = "${path.module}/.build/z.zip"\n}\n'
+            'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n'
+        )
+        plan = harness.plan(work)
+        assert plan.resource("aws_sqs_queue.q").region == region  # configured anew for each plan
+        assert plan.data_sources("archive_file")[0].values["output_size"] > 0
+    servers = [s for s in harness._servers.values() if s.alive()]
+    assert servers, "plans did not reattach to a running stand-in"
+
+
+def test_provider_aliases_get_one_stand_in_each(tmp_path):
+    # One reattached process would serve both configurations of the provider (the last configured
+    # would win); with aliases the harness lets Terraform start one stand-in per configuration.
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = "eu-west-1"\n  default_tags {\n    tags = { Side = "default" }\n  }\n}\n'
+        'provider "aws" {\n  alias  = "us"\n  region = "us-east-1"\n'
+        '  default_tags {\n    tags = { Side = "us" }\n  }\n}\n'
+        'resource "aws_sqs_queue" "eu" {\n  name = "eu"\n}\n'
+        'resource "aws_sqs_queue" "us" {\n  provider = aws.us\n  name     = "us"\n}\n'
+    )
+    plan = harness.plan(tmp_path)
+    assert plan.resource("aws_sqs_queue.eu").values["tags_all"] == {"Side": "default"}
+    assert plan.resource("aws_sqs_queue.us").values["tags_all"] == {"Side": "us"}
+    assert plan.resource("aws_sqs_queue.eu").region == "eu-west-1"
+    assert plan.resource("aws_sqs_queue.us").region == "us-east-1"
+
+
+def test_the_plan_cache_reuses_a_plan_only_while_nothing_it_depends_on_changed(tmp_path, monkeypatch):
+    monkeypatch.setenv(harness.PLAN_CACHE_ENV, str(tmp_path / "cache"))
+    work = tmp_path / "work"
+    work.mkdir()
+    main = work / "main.tf"
+    main.write_text(
+        'variable "name" {\n  type = string\n}\nprovider "aws" {\n  region = "eu-west-1"\n}\n'
+        'resource "aws_sqs_queue" "q" {\n  name = var.name\n}\n'
+    )
+
+    def planned(**variables):
+        outcome = harness.try_plan(work, variables)
+        assert outcome.ok, outcome.output
+        return outcome
+
+    first = planned(name="a")
+    assert "init" in first.steps
+    again = planned(name="a")
+    assert "cached" in again.steps and again.plan.raw == first.plan.raw and again.plan.human == first.plan.human
+    assert "cached" not in planned(name="b").steps  # other variables
+    monkeypatch.setenv("GENESYS_AUDIT_STANDIN_ACCOUNT_ID", "210987654321")
+    assert "cached" not in planned(name="a").steps  # other environment
+    monkeypatch.delenv("GENESYS_AUDIT_STANDIN_ACCOUNT_ID")
+    later = main.stat().st_mtime_ns + 10**9
+    os.utime(main, ns=(later, later))
+    assert "cached" not in planned(name="a").steps  # a touched file
+    main.write_text(main.read_text().replace("var.name", '"${var.name}-x"'))
+    changed = planned(name="a")
+    assert "cached" not in changed.steps
+    assert changed.plan.resource("aws_sqs_queue.q").values["name"] == "a-x"
+    monkeypatch.delenv(harness.PLAN_CACHE_ENV)
+    assert "cached" not in planned(name="a").steps  # no cache unless asked for

@@ -7,24 +7,12 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from genesys_audit_tools import terraform
+from genesys_audit_tools import harness, terraform
 
 
 def _cmd_terraform(args: argparse.Namespace) -> int:
     return terraform.run_cli(args.args)
-
-
-def parse_var(text: str) -> tuple[str, Any]:
-    """`NAME=VALUE`; VALUE is read as JSON when it parses (numbers, lists, objects), else as a string."""
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"--var expects NAME=VALUE, got {text!r}")
-    try:
-        return name, json.loads(value)
-    except json.JSONDecodeError:
-        return name, value
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -124,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument(
         "--var",
         action="append",
-        type=parse_var,
+        type=harness.parse_var,
         metavar="NAME=VALUE",
         help="set a root variable; VALUE is JSON when it parses as JSON, else a string (repeatable)",
     )
@@ -146,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     what.add_argument("plan", nargs="?", help="a plan JSON file (terraform show -json)")
     what.add_argument("--dir", help="plan this Terraform root module offline, then check it")
     checker.add_argument(
-        "--var", action="append", type=parse_var, metavar="NAME=VALUE", help="with --dir: a root variable"
+        "--var", action="append", type=harness.parse_var, metavar="NAME=VALUE", help="with --dir: a root variable"
     )
     checker.add_argument(
         "--source", help="the planned directory, to follow values through module locals (default: --dir)"
@@ -160,6 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
     from genesys_audit_tools import backfill
 
     backfill.register(sub)
+
+    from genesys_audit_tools.standin import trim
+
+    trim.register(sub)
 
     simulate = sub.add_parser(
         "simulate",

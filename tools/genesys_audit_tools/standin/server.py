@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import sys
 import tempfile
@@ -35,8 +36,10 @@ def _error(summary: str, detail: str = "") -> Any:
 class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
     """Serves one provider's real schema and plans without any cloud API."""
 
-    def __init__(self, spec: schemas.ProviderSpec, stop: threading.Event) -> None:
+    def __init__(self, spec: schemas.ProviderSpec, stop: threading.Event, *, persistent: bool = False) -> None:
         self.spec = spec
+        # Persistent (reattached) servers outlive each Terraform command: StopProvider does not end them.
+        self.persistent = persistent
         self.schema = schemas.provider_schema(spec.address)
         self.resources: dict[str, Any] = self.schema.get("resource_schemas", {})
         self.data_sources: dict[str, Any] = self.schema.get("data_source_schemas", {})
@@ -184,7 +187,8 @@ class StandInProvider(rpc.ProviderServicer):  # type: ignore[misc]
         return pb.GetFunctions.Response()
 
     def StopProvider(self, request: Any, context: Any) -> Any:
-        self._stop.set()
+        if not self.persistent:
+            self._stop.set()
         return pb.StopProvider.Response()
 
 
@@ -201,6 +205,17 @@ class _Controller(controller_rpc.GRPCControllerServicer):  # type: ignore[misc]
 class _Stdio(stdio_rpc.GRPCStdioServicer):  # type: ignore[misc]
     def StreamStdio(self, request: Any, context: Any) -> Any:
         return iter(())
+
+
+def _grpc_server(provider: StandInProvider, stop: threading.Event) -> Any:
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=8),
+        options=[("grpc.max_send_message_length", 256 << 20), ("grpc.max_receive_message_length", 256 << 20)],
+    )
+    rpc.add_ProviderServicer_to_server(provider, server)
+    controller_rpc.add_GRPCControllerServicer_to_server(_Controller(stop), server)
+    stdio_rpc.add_GRPCStdioServicer_to_server(_Stdio(), server)
+    return server
 
 
 def _certificate(cert_dir: Path) -> tuple[bytes, bytes, bytes]:
@@ -250,14 +265,7 @@ def serve(address: str) -> None:
     """Run the provider until Terraform stops it."""
     spec = schemas.PROVIDERS[address]
     stop = threading.Event()
-    provider = StandInProvider(spec, stop)
-    server = grpc.server(
-        futures.ThreadPoolExecutor(max_workers=8),
-        options=[("grpc.max_send_message_length", 256 << 20), ("grpc.max_receive_message_length", 256 << 20)],
-    )
-    rpc.add_ProviderServicer_to_server(provider, server)
-    controller_rpc.add_GRPCControllerServicer_to_server(_Controller(stop), server)
-    stdio_rpc.add_GRPCStdioServicer_to_server(_Stdio(), server)
+    server = _grpc_server(StandInProvider(spec, stop), stop)
     cert_dir = Path(os.environ.get(CACHE_ENV) or Path(tempfile.gettempdir()) / "genesys-audit-standin")
     key_pem, cert_pem, cert_der = _certificate(cert_dir)
     # Terraform's AutoMTLS client certificate is ECDSA P-521, which grpcio's TLS does not negotiate:
@@ -274,9 +282,58 @@ def serve(address: str) -> None:
         server.stop(grace=0.2)
 
 
+REATTACH_FLAG = "--reattach"
+
+
+def serve_reattach() -> None:
+    """Serve every provider for `TF_REATTACH_PROVIDERS`, across many Terraform commands.
+
+    Terraform then connects to these servers instead of starting one provider process per provider per
+    command (init, validate, plan and show each start them otherwise). Prints the variable's JSON value
+    as one line, then reads commands on stdin until it closes: `cwd DIR` makes DIR the working directory
+    (relative paths in a configuration, e.g. archive_file's, are relative to Terraform's) and answers
+    `ok DIR`. The sockets live in a private directory; as for reattached providers in Terraform's own
+    test framework, the connection is local and plaintext and the process ends itself ("Test": true).
+    """
+    stop = threading.Event()
+    servers = []
+    reattach: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="tfstandin-") as tmp:
+        os.chmod(tmp, 0o700)
+        for address, spec in schemas.PROVIDERS.items():
+            server = _grpc_server(StandInProvider(spec, stop, persistent=True), threading.Event())
+            socket_path = f"{tmp}/{spec.type_name}.sock"
+            server.add_insecure_port(f"unix://{socket_path}")
+            server.start()
+            servers.append(server)
+            reattach[address] = {
+                "Protocol": "grpc",
+                "ProtocolVersion": 6,
+                "Pid": os.getpid(),
+                "Test": True,
+                "Addr": {"Network": "unix", "String": socket_path},
+            }
+        sys.stdout.write(json.dumps(reattach) + "\n")
+        sys.stdout.flush()
+        for line in sys.stdin:
+            command, _, argument = line.rstrip("\n").partition(" ")
+            if command == "cwd":
+                os.chdir(argument)
+                sys.stdout.write(f"ok {argument}\n")
+            else:
+                sys.stdout.write(f"error unknown command {command!r}\n")
+            sys.stdout.flush()
+        for server in servers:
+            server.stop(grace=0.2)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m genesys_audit_tools.standin PROVIDER_ADDRESS`."""
+    """`python -m genesys_audit_tools.standin PROVIDER_ADDRESS` (started by Terraform), or
+    `python -m genesys_audit_tools.standin --reattach` (started by the harness)."""
     args = sys.argv[1:] if argv is None else argv
+    if args == [REATTACH_FLAG]:
+        serve_reattach()
+        return 0
     if len(args) != 1 or args[0] not in schemas.PROVIDERS:
         sys.stderr.write(f"usage: standin ADDRESS, one of {', '.join(schemas.PROVIDERS)}\n")
         return 2
