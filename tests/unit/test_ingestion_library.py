@@ -118,8 +118,8 @@ def test_wrong_shapes_name_the_field(payload: Any, detail: str) -> None:
     assert err.value.details == [detail]
 
 
-def test_too_many_records() -> None:
-    with pytest.raises(BadRequest, match="too many records: 3 > 2"):
+def test_too_many_records_413_says_the_maximum() -> None:
+    with pytest.raises(PayloadTooLarge, match=r"^3 records in one request, over the maximum of 2; send at most 2 "):
         normalize.to_details([{"id": "1"}] * 3, max_records=2)
 
 

@@ -1,4 +1,4 @@
-"""PutEvents batching: AWS entry sizing, first-fit-decreasing packing, retries of failed entries only.
+"""PutEvents batching: AWS entry sizing, first-fit-decreasing packing, concurrent calls, retries of failed entries only.
 
 Reusable outside the HTTP handler (the backfill CLI): `put_events(client, entries, ...)`.
 """
@@ -9,6 +9,7 @@ import math
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,7 +138,8 @@ def oversized(sizes: Sequence[int], limits: PutEventsLimits) -> list[int]:
     return [i for i, s in enumerate(sizes) if s > cap]
 
 
-def _error_code(exc: Exception) -> str:
+def error_code(exc: Exception) -> str:
+    """The AWS error code of a botocore ClientError, else the exception's type name."""
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         code = response.get("Error", {}).get("Code")
@@ -156,6 +158,13 @@ def _is_transport_error(exc: Exception) -> bool:
     return isinstance(exc, BotoConnectionError | HTTPClientError)
 
 
+DEADLINE_EXCEEDED = "DeadlineExceeded"
+
+
+def _call(client: Any, request: list[dict[str, Any]]) -> Any:
+    return client.put_events(Entries=request)
+
+
 def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readability
     client: Any,
     entries: Sequence[Mapping[str, Any]],
@@ -166,11 +175,15 @@ def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readabil
     deadline: Callable[[], float] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     rand: Callable[[], float] = random.random,
+    concurrency: int = 1,
 ) -> PutResult:
     """Put every entry on `bus_name` in the fewest calls; retry only failed entries until `deadline`.
 
-    `deadline()` returns the seconds left (the caller subtracts its safety margin). Raises
-    PayloadTooLarge before any call when an entry exceeds the limits on its own.
+    The calls of one round run on up to `concurrency` threads (botocore clients are thread-safe). `deadline()`
+    returns the seconds left (the caller subtracts its safety margin); a round waits for its calls at most
+    that long, so a stalled call cannot outlive the caller: its entries count as failed with
+    `DeadlineExceeded` (the call may still complete later: at-least-once). Raises PayloadTooLarge before any
+    call when an entry exceeds the limits on its own.
     """
     limits = limits or PutEventsLimits()
     retry = retry or RetryPolicy()
@@ -186,60 +199,76 @@ def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readabil
     last_error: dict[int, tuple[str, str]] = {}
     permanent: dict[int, tuple[str, str]] = {}
     attempt = 0
-    while pending:
-        if attempt > 0:
-            result.retried += len(pending)
-            wait = retry.delay(attempt - 1, rand)
-            if deadline is not None and deadline() - wait <= 0:
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="putevents")
+    try:
+        while pending:
+            if attempt > 0:
+                result.retried += len(pending)
+                wait_s = retry.delay(attempt - 1, rand)
+                if deadline is not None and deadline() - wait_s <= 0:
+                    result.timed_out = True
+                    break
+                sleep(wait_s)
+            left = deadline() if deadline is not None else None
+            if left is not None and left <= 0:
                 result.timed_out = True
+                for i in pending:
+                    last_error.setdefault(i, (DEADLINE_EXCEEDED, "no time left for this call"))
                 break
-            sleep(wait)
-        result.attempts += 1
-        failed_now: list[int] = []
-        batches = pack([sizes[i] for i in pending], limits)
-        for batch in batches:
-            idx = [pending[j] for j in batch]
-            if deadline is not None and deadline() <= 0:
+            result.attempts += 1
+            failed_now: list[int] = []
+            calls: dict[Future[Any], list[int]] = {}
+            for batch in pack([sizes[i] for i in pending], limits):
+                idx = [pending[j] for j in batch]
+                request = [{**entries[i], "EventBusName": bus_name} for i in idx]
+                calls[pool.submit(_call, client, request)] = idx
+            done, not_done = wait(calls, timeout=left)
+            result.calls += len(calls)
+            for future in not_done:
+                if future.cancel():
+                    result.calls -= 1  # never started
                 result.timed_out = True
+                idx = calls[future]
                 failed_now.extend(idx)
                 for i in idx:
-                    last_error.setdefault(i, ("DeadlineExceeded", "no time left for this call"))
-                continue
-            request = [{**entries[i], "EventBusName": bus_name} for i in idx]
-            result.calls += 1
-            try:
-                response = client.put_events(Entries=request)
-            except Exception as exc:
-                code = _error_code(exc)
-                if code in THROTTLING_CODES or _is_transport_error(exc):
-                    result.throttled = result.throttled or code in THROTTLING_CODES
-                    failed_now.extend(idx)
-                    for i in idx:
-                        last_error[i] = (code, str(exc))
+                    last_error[i] = (DEADLINE_EXCEEDED, "no answer from PutEvents before the function's deadline")
+            for future in done:
+                idx = calls[future]
+                exc = future.exception()
+                if exc is not None:
+                    code = error_code(exc)  # type: ignore[arg-type]
+                    if code in THROTTLING_CODES or _is_transport_error(exc):  # type: ignore[arg-type]
+                        result.throttled = result.throttled or code in THROTTLING_CODES
+                        failed_now.extend(idx)
+                        for i in idx:
+                            last_error[i] = (code, str(exc))
+                    else:
+                        for i in idx:
+                            permanent[i] = (code, str(exc))
                     continue
-                for i in idx:
-                    permanent[i] = (code, str(exc))
-                continue
-            out = response.get("Entries") or []
-            for pos, i in enumerate(idx):
-                item = out[pos] if pos < len(out) else {"ErrorCode": "MissingResult"}
-                event_id = item.get("EventId")
-                if event_id and not item.get("ErrorCode"):
-                    result.event_ids[i] = event_id
-                    last_error.pop(i, None)
-                    continue
-                code = str(item.get("ErrorCode") or "Unknown")
-                message = str(item.get("ErrorMessage") or "")
-                if code in RETRYABLE_ENTRY_CODES or code == "MissingResult":
-                    result.throttled = result.throttled or code == "ThrottlingException"
-                    failed_now.append(i)
-                    last_error[i] = (code, message)
-                else:
-                    permanent[i] = (code, message)
-        pending = failed_now
-        attempt += 1
-        if attempt >= retry.max_attempts:
-            break
+                out = future.result().get("Entries") or []
+                for pos, i in enumerate(idx):
+                    item = out[pos] if pos < len(out) else {"ErrorCode": "MissingResult"}
+                    event_id = item.get("EventId")
+                    if event_id and not item.get("ErrorCode"):
+                        result.event_ids[i] = event_id
+                        last_error.pop(i, None)
+                        continue
+                    code = str(item.get("ErrorCode") or "Unknown")
+                    message = str(item.get("ErrorMessage") or "")
+                    if code in RETRYABLE_ENTRY_CODES or code == "MissingResult":
+                        result.throttled = result.throttled or code == "ThrottlingException"
+                        failed_now.append(i)
+                        last_error[i] = (code, message)
+                    else:
+                        permanent[i] = (code, message)
+            pending = sorted(failed_now)
+            attempt += 1
+            if not_done or attempt >= retry.max_attempts:
+                break  # out of time (a call is still running) or out of attempts
+    finally:
+        # Never wait for a stalled call: its thread ends with botocore's own timeouts.
+        pool.shutdown(wait=False, cancel_futures=True)
     for i in pending:
         code, message = last_error.get(i, ("NotAttempted", ""))
         result.failed.append(FailedEntry(i, code, message))
