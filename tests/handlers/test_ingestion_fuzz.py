@@ -15,16 +15,35 @@ if TYPE_CHECKING:
 
 DOCUMENTED = {200, 400, 401, 413, 415, 502, 503}
 
+
+def _nest(depth: int) -> list[object]:
+    value: list[object] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def _dumps(value: object) -> bytes:
+    """JSON as a careless sender writes it: NaN/Infinity allowed, deep nesting serialised without recursion."""
+    try:
+        return json.dumps(value).encode()
+    except RecursionError:
+        return b"[" * 5_000 + b"]" * 5_000
+
+# Text including lone surrogates (json.dumps writes them as \\udXXX escapes), floats including NaN and the
+# infinities (json.dumps writes NaN/Infinity, which JSON does not allow), and nesting far past any limit.
+texts = st.text(alphabet=st.characters(blacklist_categories=()), max_size=20)
+nested = st.integers(min_value=1, max_value=3_000).map(lambda depth: _nest(depth))
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+    st.none() | st.booleans() | st.integers() | texts | st.floats(allow_nan=True, allow_infinity=True),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
     max_leaves=20,
-)
+) | nested
 records = st.fixed_dictionaries(
-    {"id": st.text(min_size=1, max_size=20)},
+    {"id": st.text(alphabet=st.characters(blacklist_categories=()), min_size=1, max_size=20)},
     optional={
         "entityType": st.text(max_size=15) | st.integers(),
-        "entity": st.fixed_dictionaries({}, optional={"id": st.text(max_size=10)}) | st.text(max_size=3),
+        "entity": st.fixed_dictionaries({}, optional={"id": texts, "name": texts}) | st.text(max_size=3),
         "remoteIp": st.lists(st.text(max_size=8), max_size=2) | st.text(max_size=8),
         "propertyChanges": st.lists(
             st.fixed_dictionaries({}, optional={"property": st.text(max_size=8),
@@ -36,11 +55,11 @@ records = st.fixed_dictionaries(
 )
 bodies = st.one_of(
     st.binary(max_size=200),
-    json_values.map(lambda v: json.dumps(v).encode()),
-    records.map(lambda r: json.dumps(r).encode()),
-    st.lists(records, min_size=1, max_size=15).map(lambda r: json.dumps(r).encode()),
+    json_values.map(_dumps),
+    records.map(_dumps),
+    st.lists(records, min_size=1, max_size=15).map(_dumps),
     st.lists(records, min_size=1, max_size=3).map(
-        lambda rs: json.dumps([{"topicName": "t", "version": "2", "eventBody": r} for r in rs]).encode()
+        lambda rs: _dumps([{"topicName": "t", "version": "2", "eventBody": r} for r in rs])
     ),
 )
 headers = st.dictionaries(

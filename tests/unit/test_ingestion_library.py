@@ -24,7 +24,7 @@ from genesys_audit.ingestion.putevents import (
     put_events,
 )
 from genesys_audit.ingestion.settings import IngestionSettings
-from genesys_audit.secrets import parse_secret
+from genesys_audit.secrets import RefreshGate, parse_secret
 
 BODY = b'{"id":"a","entityType":"User"}'
 
@@ -82,6 +82,23 @@ def test_secret_parsing() -> None:
         parse_secret('{"previous": "b"}')
 
 
+def test_plain_secret_is_stripped_of_the_file_newline() -> None:
+    assert parse_secret("plain\n").candidates() == ("plain",)
+    assert parse_secret(b"  plain\r\n").candidates() == ("plain",)
+    with pytest.raises(ValueError, match="empty"):
+        parse_secret("\n")
+
+
+def test_refresh_gate_allows_one_refresh_per_interval() -> None:
+    clock = {"now": 100.0}
+    gate = RefreshGate(60, clock=lambda: clock["now"])
+    assert [gate.allow(), gate.allow()] == [True, False]
+    clock["now"] += 59.9
+    assert gate.allow() is False
+    clock["now"] += 0.2
+    assert gate.allow() is True
+
+
 # --- normalisation ---------------------------------------------------------------------------------------
 
 
@@ -116,6 +133,35 @@ def test_wrong_shapes_name_the_field(payload: Any, detail: str) -> None:
     with pytest.raises(BadRequest) as err:
         normalize.to_details(payload, max_records=10)
     assert err.value.details == [detail]
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"a": NaN}', "body contains the number NaN, which JSON does not allow"),
+        (b'[Infinity]', "body contains the number Infinity, which JSON does not allow"),
+        (b'{"a": [-Infinity]}', "body contains the number -Infinity, which JSON does not allow"),
+        (b'{"a": 1e999}', "body contains the number 1e999, which JSON does not allow"),
+        (b"[" * 65 + b"]" * 65, "body nests arrays/objects more than 64 levels deep"),
+        (b"[" * 50_000 + b"]" * 50_000, "body nests arrays/objects more than 64 levels deep"),
+        (b'{"a": ' * 65 + b"1" + b"}" * 65, "body nests arrays/objects more than 64 levels deep"),
+    ],
+    ids=["nan", "inf", "-inf", "overflow", "depth-65", "depth-50000", "objects-65"],
+)
+def test_parse_json_refuses_what_eventbridge_or_the_parser_cannot_take(raw: bytes, message: str) -> None:
+    with pytest.raises(BadRequest, match="^" + message.replace("(", r"\(")):
+        normalize.parse_json(raw)
+
+
+def test_parse_json_keeps_finite_floats_and_depth_64() -> None:
+    assert normalize.parse_json(b'{"a": 1.5e10, "b": -0.0}') == {"a": 1.5e10, "b": -0.0}
+    assert normalize.parse_json(b"[" * 64 + b"]" * 64) is not None
+
+
+def test_lone_surrogate_path_names_the_string_or_key() -> None:
+    assert normalize.lone_surrogate_path({"a": [1, {"b": "x\ud800"}]}, "body") == "body.a[1].b"
+    assert normalize.lone_surrogate_path({"\udc00k": 1}, "body") == "body.\\udc00k (key)"
+    assert normalize.lone_surrogate_path({"ok": "\U0001f600"}, "body") is None
 
 
 def test_too_many_records_413_says_the_maximum() -> None:
@@ -236,6 +282,33 @@ def test_deadline_stops_retries() -> None:
     assert not result.ok and result.timed_out
     assert [f.error_code for f in result.failed] == ["ThrottlingException"] * 3
     assert len(client.calls) == 2  # 0.1 slept, then 0.2 would leave nothing
+
+
+def test_stalled_call_is_abandoned_at_the_deadline() -> None:
+    import threading
+    import time
+
+    release = threading.Event()
+
+    class Stalls(FakeEventsClient):
+        def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+            if '{"n":0}' in [e["Detail"] for e in Entries]:
+                release.wait(30)  # a call that never answers (within the test)
+            return super().put_events(Entries)
+
+    client = Stalls()
+    stop = time.monotonic() + 0.5
+    started = time.monotonic()
+    try:
+        result = put_events(client, entries(25), bus_name="b", deadline=lambda: stop - time.monotonic(),
+                            concurrency=3, limits=PutEventsLimits(max_entries=5))
+    finally:
+        release.set()
+    assert time.monotonic() - started < 2
+    assert result.timed_out and not result.ok
+    # the stalled call's 5 entries failed with DeadlineExceeded; the other 4 calls went through, concurrently
+    assert [f.error_code for f in result.failed] == ["DeadlineExceeded"] * 5
+    assert result.put == 20
 
 
 def test_permanent_entry_errors_not_retried() -> None:
