@@ -33,7 +33,7 @@ def _dumps(value: object) -> bytes:
 # Text including lone surrogates (json.dumps writes them as \\udXXX escapes), floats including NaN and the
 # infinities (json.dumps writes NaN/Infinity, which JSON does not allow), and nesting far past any limit.
 texts = st.text(alphabet=st.characters(blacklist_categories=()), max_size=20)
-nested = st.integers(min_value=1, max_value=3_000).map(lambda depth: _nest(depth))
+nested = st.integers(min_value=1, max_value=3_000).map(_nest)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | texts | st.floats(allow_nan=True, allow_infinity=True),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
