@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,8 +162,39 @@ def _is_transport_error(exc: Exception) -> bool:
 DEADLINE_EXCEEDED = "DeadlineExceeded"
 
 
-def _call(client: Any, request: list[dict[str, Any]]) -> Any:
-    return client.put_events(Entries=request)
+def _round(
+    pool: ThreadPoolExecutor, client: Any, requests: list[list[dict[str, Any]]], concurrency: int, timeout: float | None
+) -> tuple[list[Any], int]:
+    """Send `requests` on up to `concurrency` workers; wait at most `timeout` seconds.
+
+    Returns, per request, the response, the exception it raised, or None when it had no answer in time, and
+    how many calls were started. Workers take the next request from a shared cursor (one task per worker, not
+    per call) and stop taking new ones once the round is over; a call still running then is left to end on
+    botocore's own timeouts, and its outcome is not read.
+    """
+    outcomes: list[Any] = [None] * len(requests)
+    cursor = iter(range(len(requests)))
+    lock = threading.Lock()
+    over = threading.Event()
+    started = [0]
+
+    def work() -> None:
+        while not over.is_set():
+            with lock:
+                k = next(cursor, None)
+                if k is None:
+                    return
+                started[0] += 1
+            try:
+                outcomes[k] = client.put_events(Entries=requests[k])
+            except Exception as exc:  # classified by the caller
+                outcomes[k] = exc
+
+    workers = [pool.submit(work) for _ in range(max(1, min(concurrency, len(requests))))]
+    wait(workers, timeout=timeout)
+    with lock:
+        over.set()
+        return list(outcomes), started[0]
 
 
 def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readability
@@ -176,6 +208,7 @@ def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readabil
     sleep: Callable[[float], None] = time.sleep,
     rand: Callable[[], float] = random.random,
     concurrency: int = 1,
+    sizes: Sequence[int] | None = None,
 ) -> PutResult:
     """Put every entry on `bus_name` in the fewest calls; retry only failed entries until `deadline`.
 
@@ -183,11 +216,12 @@ def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readabil
     returns the seconds left (the caller subtracts its safety margin); a round waits for its calls at most
     that long, so a stalled call cannot outlive the caller: its entries count as failed with
     `DeadlineExceeded` (the call may still complete later: at-least-once). Raises PayloadTooLarge before any
-    call when an entry exceeds the limits on its own.
+    call when an entry exceeds the limits on its own. `sizes` are the entries' `entry_size`s when the caller
+    has them already.
     """
     limits = limits or PutEventsLimits()
     retry = retry or RetryPolicy()
-    sizes = [entry_size(e) for e in entries]
+    sizes = [entry_size(e) for e in entries] if sizes is None else list(sizes)
     too_big = oversized(sizes, limits)
     if too_big:
         raise PayloadTooLarge(
@@ -217,36 +251,29 @@ def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readabil
                 break
             result.attempts += 1
             failed_now: list[int] = []
-            calls: dict[Future[Any], list[int]] = {}
-            for batch in pack([sizes[i] for i in pending], limits):
-                idx = [pending[j] for j in batch]
-                request = [{**entries[i], "EventBusName": bus_name} for i in idx]
-                calls[pool.submit(_call, client, request)] = idx
-            done, not_done = wait(calls, timeout=left)
-            result.calls += len(calls)
-            for future in not_done:
-                if future.cancel():
-                    result.calls -= 1  # never started
-                result.timed_out = True
-                idx = calls[future]
-                failed_now.extend(idx)
-                for i in idx:
-                    last_error[i] = (DEADLINE_EXCEEDED, "no answer from PutEvents before the function's deadline")
-            for future in done:
-                idx = calls[future]
-                exc = future.exception()
-                if exc is not None:
-                    code = error_code(exc)  # type: ignore[arg-type]
-                    if code in THROTTLING_CODES or _is_transport_error(exc):  # type: ignore[arg-type]
+            batches = [[pending[j] for j in batch] for batch in pack([sizes[i] for i in pending], limits)]
+            requests = [[{**entries[i], "EventBusName": bus_name} for i in idx] for idx in batches]
+            outcomes, started = _round(pool, client, requests, concurrency, left)
+            result.calls += started
+            for idx, outcome in zip(batches, outcomes, strict=True):
+                if outcome is None:  # not answered (or not started) before the deadline
+                    result.timed_out = True
+                    failed_now.extend(idx)
+                    for i in idx:
+                        last_error[i] = (DEADLINE_EXCEEDED, "no answer from PutEvents before the function's deadline")
+                    continue
+                if isinstance(outcome, Exception):
+                    code = error_code(outcome)
+                    if code in THROTTLING_CODES or _is_transport_error(outcome):
                         result.throttled = result.throttled or code in THROTTLING_CODES
                         failed_now.extend(idx)
                         for i in idx:
-                            last_error[i] = (code, str(exc))
+                            last_error[i] = (code, str(outcome))
                     else:
                         for i in idx:
-                            permanent[i] = (code, str(exc))
+                            permanent[i] = (code, str(outcome))
                     continue
-                out = future.result().get("Entries") or []
+                out = outcome.get("Entries") or []
                 for pos, i in enumerate(idx):
                     item = out[pos] if pos < len(out) else {"ErrorCode": "MissingResult"}
                     event_id = item.get("EventId")
@@ -264,7 +291,7 @@ def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readabil
                         permanent[i] = (code, message)
             pending = sorted(failed_now)
             attempt += 1
-            if not_done or attempt >= retry.max_attempts:
+            if result.timed_out or attempt >= retry.max_attempts:
                 break  # out of time (a call is still running) or out of attempts
     finally:
         # Never wait for a stalled call: its thread ends with botocore's own timeouts.

@@ -116,11 +116,13 @@ def ingest(
     )
     cap = min(settings.limits.max_entry_bytes, settings.limits.max_request_bytes)
     too_big = []
+    sizes: list[int] = []
     for n, entry in enumerate(entries):
         try:
             size = entry_size(entry)
         except UnicodeEncodeError:  # a lone surrogate escape survived JSON parsing; UTF-8 cannot carry it
             raise normalize.lone_surrogate_error(details[n], n) from None
+        sizes.append(size)
         if size > cap:
             too_big.append({"index": n, "id": normalize.record_id(details[n]), "size": size, "limit": cap})
     if too_big:
@@ -135,7 +137,9 @@ def ingest(
         replay.claim(key)
     accepted = False
     try:
-        outcome = _put(entries, settings=settings, client=client, deadline=deadline, sleep=sleep, rand=rand)
+        outcome = _put(
+            entries, sizes, settings=settings, client=client, deadline=deadline, sleep=sleep, rand=rand
+        )
         accepted = True
     finally:
         if replay is not None and key is not None:
@@ -145,6 +149,7 @@ def ingest(
 
 def _put(
     entries: list[dict[str, Any]],
+    sizes: list[int],
     *,
     settings: IngestionSettings,
     client: Any,
@@ -164,6 +169,7 @@ def _put(
         deadline=deadline,
         sleep=sleep,
         concurrency=settings.putevents_concurrency,
+        sizes=sizes,
         **kwargs,
     )
     outcome = IngestOutcome(
