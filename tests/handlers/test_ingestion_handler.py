@@ -528,6 +528,28 @@ def test_failed_request_is_released_so_the_senders_retry_goes_through(with_repla
     assert sorted(ids(ingestion.delivered())) == ["audit-00001", "audit-00001", "audit-00002"]  # at-least-once
 
 
+def test_replay_claims_end_with_their_lease_and_their_window(with_replay: IngestionHarness) -> None:
+    import boto3
+
+    from genesys_audit.errors import Conflict
+    from genesys_audit.ingestion.replay import ReplayGuard
+
+    clock = {"now": 1_000_000.0}
+    guard = ReplayGuard(boto3.client("dynamodb"), REPLAY_TABLE, window_seconds=600, lease_seconds=10,
+                        now=lambda: clock["now"])
+    guard.claim("a")  # in flight: a concurrent copy is refused ...
+    with pytest.raises(Conflict):
+        guard.claim("a")
+    clock["now"] += 11  # ... until the lease of a function that died has ended
+    guard.claim("a")
+    assert guard.settle("a", accepted=True)
+    clock["now"] += 500
+    with pytest.raises(Conflict):  # accepted: refused for the whole window
+        guard.claim("a")
+    clock["now"] += 101  # the window is over (TTL deletion may lag; the condition does not)
+    guard.claim("a")
+
+
 def test_replay_store_unavailable_503(with_replay: IngestionHarness) -> None:
     ingestion = with_replay
     import boto3

@@ -336,6 +336,10 @@ BASE_ENV = {"EVENT_BUS_NAME": "bus", "WEBHOOK_SECRET_ARN": "arn"}
         ({"PUTEVENTS_MAX_ENTRIES": "11"}, "PUTEVENTS_MAX_ENTRIES"),
         ({"SIGNATURE_TOLERANCE_SECONDS": "soon"}, "SIGNATURE_TOLERANCE_SECONDS"),
         ({"NORMALIZE_CHANGED_PROPERTIES": "maybe"}, "NORMALIZE_CHANGED_PROPERTIES"),
+        ({"PUTEVENTS_CONCURRENCY": "11"}, "PUTEVENTS_CONCURRENCY"),
+        ({"MAX_RECORDS_PER_REQUEST": "10001"}, "MAX_RECORDS_PER_REQUEST"),
+        ({"WEBHOOK_SECRET_REFRESH_INTERVAL_SECONDS": "0"}, "WEBHOOK_SECRET_REFRESH_INTERVAL_SECONDS"),
+        ({"REPLAY_LEASE_SECONDS": "0"}, "REPLAY_LEASE_SECONDS"),
     ],
 )
 def test_settings_errors_name_the_variable(extra: dict[str, str], name: str) -> None:
@@ -349,3 +353,5 @@ def test_settings_defaults_and_raised_limit() -> None:
         "genesys.audit.webhook", "v2.audits.entitytype.{id}.entityid.{id}", "X-Hub-Signature-256")
     assert s.limits == PutEventsLimits(10, 1_048_576, 1_048_576)
     assert s.tolerance_seconds == 300 and s.timestamp_header is None and not s.tracing_enabled
+    assert (s.max_records, s.putevents_concurrency, s.secret_refresh_interval_seconds) == (1_000, 8, 60)
+    assert s.replay_table_name is None
