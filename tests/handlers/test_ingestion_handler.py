@@ -531,15 +531,17 @@ def test_failed_request_is_released_so_the_senders_retry_goes_through(with_repla
 def test_replay_claims_end_with_their_lease_and_their_window(with_replay: IngestionHarness) -> None:
     import boto3
 
-    from genesys_audit.errors import Conflict
+    from genesys_audit.errors import Conflict, UpstreamFailure
     from genesys_audit.ingestion.replay import ReplayGuard
 
     clock = {"now": 1_000_000.0}
     guard = ReplayGuard(boto3.client("dynamodb"), REPLAY_TABLE, window_seconds=600, lease_seconds=10,
                         now=lambda: clock["now"])
-    guard.claim("a")  # in flight: a concurrent copy is refused ...
-    with pytest.raises(Conflict):
+    guard.claim("a")  # in flight: a concurrent copy is told to retry later (the first may still fail) ...
+    with pytest.raises(UpstreamFailure) as err:
         guard.claim("a")
+    assert err.value.status_code == 503
+    assert err.value.message == "this signed request is being processed by another invocation; retry later"
     clock["now"] += 11  # ... until the lease of a function that died has ended
     guard.claim("a")
     assert guard.settle("a", accepted=True)

@@ -4,8 +4,9 @@ The key is the SHA-256 of the signed message (`timestamp + "." + body`, or the b
 header is configured), so re-encoding the signature header (hex/base64, extra values) does not make a
 replay look new. One item per request, written with PutItem only:
 
-- `claim` before the records are put: refused (Conflict, 409) when an unexpired claim exists that is
-  `done` (accepted before) or `inflight` (being processed now, within its lease);
+- `claim` before the records are put: refused with Conflict (409) when the request was accepted before
+  (`done`, within the window), and with 503 (retry later) while another invocation is processing it
+  (`inflight`, within its lease): that one may still fail, and then the retry must go through;
 - `settle` after: `done` when every record was accepted; `released` when not, so the sender's retry of
   the same signed request is processed (at-least-once). A claim whose function died stays `inflight`
   only until its lease (the function timeout) ends.
@@ -80,14 +81,20 @@ class ReplayGuard:
                     ":released": {"S": STATE_RELEASED},
                     ":inflight": {"S": STATE_INFLIGHT},
                 },
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except Exception as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise Conflict(
-                    "this signed request was already received (a replay within the signature window is refused); "
-                    "each new delivery needs its own timestamp and signature"
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise UpstreamFailure("replay check unavailable; retry later", status_code=503) from exc
+            old = (getattr(exc, "response", None) or {}).get("Item") or {}
+            if (old.get("state") or {}).get("S") == STATE_INFLIGHT:
+                raise UpstreamFailure(
+                    "this signed request is being processed by another invocation; retry later", status_code=503
                 ) from None
-            raise UpstreamFailure("replay check unavailable; retry later", status_code=503) from exc
+            raise Conflict(
+                "this signed request was already received (a replay within the signature window is refused); "
+                "each new delivery needs its own timestamp and signature"
+            ) from None
 
     def settle(self, key: str, *, accepted: bool) -> bool:
         """Mark `key` done (refuse replays) or released (let the sender's retry through); False if that failed.
