@@ -132,18 +132,19 @@ def ingest(
             f"over the {cap}-byte limit; it was not truncated and nothing was put",
             details=too_big[:20],
         )
-    key = message_key(body, timestamp) if replay is not None else None
-    if replay is not None and key is not None:
-        replay.claim(key)
+    def put() -> IngestOutcome:
+        return _put(entries, sizes, settings=settings, client=client, deadline=deadline, sleep=sleep, rand=rand)
+
+    if replay is None:
+        return put()
+    key = message_key(body, timestamp)
+    replay.claim(key)
     accepted = False
     try:
-        outcome = _put(
-            entries, sizes, settings=settings, client=client, deadline=deadline, sleep=sleep, rand=rand
-        )
+        outcome = put()
         accepted = True
     finally:
-        if replay is not None and key is not None:
-            replay.settle(key, accepted=accepted)
+        replay.settle(key, accepted=accepted)
     return outcome
 
 
