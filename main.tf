@@ -315,6 +315,7 @@ module "webhook" {
   webhook_secret_arn             = coalesce(var.webhook.webhook_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
   webhook_secret_kms_key_arn     = var.webhook.webhook_secret_kms_key_arn
   signature_header               = var.webhook.signature_header
+  signature_timestamp_header     = var.webhook.signature_timestamp_header
   throttling_rate_limit          = var.webhook.throttling_rate_limit
   throttling_burst_limit         = var.webhook.throttling_burst_limit
   reserved_concurrent_executions = var.reserved_concurrency.ingestion

@@ -298,6 +298,7 @@ variable "webhook" {
     webhook_secret_arn         = optional(string)
     webhook_secret_kms_key_arn = optional(string)
     signature_header           = optional(string, "X-Hub-Signature-256")
+    signature_timestamp_header = optional(string, "X-Signature-Timestamp")
     throttling_rate_limit      = optional(number, 50)
     throttling_burst_limit     = optional(number, 100)
     package                    = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})

@@ -40,6 +40,12 @@ class Unauthorized(GenesysAuditError):
         super().__init__(message, details=details)
 
 
+class Conflict(GenesysAuditError):
+    """The request was already received (a replay of a signed request within its window) (409)."""
+
+    status_code = 409
+
+
 class PayloadTooLarge(GenesysAuditError):
     """Body or a single entry over a size limit (413)."""
 

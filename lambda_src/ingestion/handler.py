@@ -18,15 +18,19 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from genesys_audit.awsclient import make_client
 from genesys_audit.errors import BadRequest, GenesysAuditError, UpstreamFailure
+from genesys_audit.ingestion.replay import ReplayGuard
 from genesys_audit.ingestion.service import ingest
 from genesys_audit.ingestion.settings import IngestionSettings
-from genesys_audit.secrets import get_secret_pair
+from genesys_audit.secrets import RefreshGate, get_secret_pair
 from genesys_audit.telemetry import entry_point, logger_and_metrics
 
 SETTINGS = IngestionSettings.from_env()
 logger, metrics = logger_and_metrics()
 # Built on first use (loading the service model is most of a client's cost; the cold import stays lean).
 EVENTS: Any = None
+REPLAY: ReplayGuard | None = None
+# One forced secret refetch per interval, on a signature mismatch (a rotation takes effect at once).
+SECRET_REFRESH = RefreshGate(SETTINGS.secret_refresh_interval_seconds)
 app = APIGatewayHttpResolver()
 
 M_RECEIVED = "EventsReceived"
@@ -34,6 +38,11 @@ M_PUT = "EventsPut"
 M_FAILED = "PutEventsFailedEntries"  # the module's alarm watches this name
 M_RETRIED = "PutEventsRetriedEntries"
 M_REJECTED = "RequestsRejected"
+M_REPLAY_SETTLE_FAILED = "ReplayStoreWriteFailures"
+NOT_HTTP_API_V2 = (
+    "this function expects an API Gateway HTTP API event (payload format version 2.0); it got something else, "
+    "such as a REST API (payload 1.0) event: route the webhook through the module's HTTP API"
+)
 
 
 def _json(status: int, body: dict[str, Any]) -> Response[str]:
@@ -52,12 +61,41 @@ def _events_client() -> Any:
     return EVENTS
 
 
-def _secrets() -> tuple[str, ...]:
+def _secrets(*, force: bool = False) -> tuple[str, ...]:
     try:
-        return get_secret_pair(SETTINGS.secret_id, max_age=SETTINGS.secret_max_age_seconds).candidates()
+        return get_secret_pair(
+            SETTINGS.secret_id, max_age=SETTINGS.secret_max_age_seconds, force=force
+        ).candidates()
     except Exception as exc:  # Secrets Manager unreachable or secret unreadable: our failure, sender retries
         logger.exception("cannot read the webhook secret")
         raise UpstreamFailure("webhook secret unavailable; retry later", status_code=503) from exc
+
+
+def _refreshed_secrets() -> tuple[str, ...] | None:
+    """The secret fetched anew after a signature mismatch, at most once per refresh interval."""
+    if not SECRET_REFRESH.allow():
+        return None
+    logger.info("signature mismatch: fetching the webhook secret again (it may have been rotated)")
+    return _secrets(force=True)
+
+
+def _replay_guard() -> ReplayGuard | None:
+    """The replay store (DynamoDB), when REPLAY_TABLE_NAME is set; created once per container."""
+    global REPLAY  # noqa: PLW0603 - the one cached guard
+    if REPLAY is None and SETTINGS.replay_table_name:
+        REPLAY = ReplayGuard(
+            make_client("dynamodb", max_attempts=2, connect_timeout=1, read_timeout=2),
+            SETTINGS.replay_table_name,
+            window_seconds=2 * SETTINGS.tolerance_seconds,
+            lease_seconds=SETTINGS.replay_lease_seconds,
+            on_error=_replay_settle_failed,
+        )
+    return REPLAY
+
+
+def _replay_settle_failed(exc: Exception) -> None:
+    metrics.add_metric(name=M_REPLAY_SETTLE_FAILED, unit=MetricUnit.Count, value=1)
+    logger.error("cannot record the request in the replay store", extra={"error": repr(exc)})
 
 
 def _raw_body(event: dict[str, Any]) -> bytes:
@@ -100,8 +138,10 @@ def events() -> Response[str]:
         headers,
         settings=SETTINGS,
         secrets=_secrets,
+        refreshed_secrets=_refreshed_secrets,
         client=_events_client(),
         deadline=remaining if context is not None else None,
+        replay=_replay_guard(),
     )
     metrics.add_metric(name=M_RECEIVED, unit=MetricUnit.Count, value=outcome.received)
     metrics.add_metric(name=M_PUT, unit=MetricUnit.Count, value=outcome.put)
@@ -146,7 +186,24 @@ def handle_unexpected(exc: Exception) -> Response[str]:
 
 
 def _handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if not isinstance(event, dict) or event.get("version") != "2.0" or not isinstance(
+        (event.get("requestContext") or {}).get("http"), dict
+    ):
+        # A REST API (payload 1.0) or any other invocation: the resolver would fail on the missing fields.
+        metrics.add_metric(name=M_REJECTED, unit=MetricUnit.Count, value=1)
+        logger.warning("not an HTTP API payload 2.0 event", extra={"version": _version_of(event)})
+        return {
+            "statusCode": 400,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"message": NOT_HTTP_API_V2}),
+            "isBase64Encoded": False,
+        }
     return app.resolve(event, context)
+
+
+def _version_of(event: Any) -> str | None:
+    version = event.get("version") if isinstance(event, dict) else None
+    return version if isinstance(version, str) else None
 
 
 handler = entry_point(_handler, logger=logger, metrics=metrics, tracing=SETTINGS.tracing_enabled)

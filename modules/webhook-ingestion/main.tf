@@ -17,6 +17,9 @@ locals {
   function_log_group_arn = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.function_log_group}"
   access_log_group_arn   = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.access_log_group}"
 
+  replay_table_name = "${var.name}-replay"
+  replay_table_arn  = "${local.arn_prefix}:dynamodb:${var.region}:${local.account_id}:table/${local.replay_table_name}"
+
   create_kms_key = var.create && var.kms_key_arn == null
   kms_key_arn    = var.create ? (local.create_kms_key ? module.kms.key_arn : var.kms_key_arn) : null
 
@@ -25,7 +28,10 @@ locals {
     EVENT_SOURCE                 = var.event_source
     WEBHOOK_SECRET_ARN           = var.webhook_secret_arn
     SIGNATURE_HEADER             = var.signature_header
+    SIGNATURE_TIMESTAMP_HEADER   = var.signature_timestamp_header
     SIGNATURE_TOLERANCE_SECONDS  = tostring(var.signature_tolerance_seconds)
+    REPLAY_TABLE_NAME            = local.replay_table_name
+    REPLAY_LEASE_SECONDS         = tostring(var.timeout)
     POWERTOOLS_SERVICE_NAME      = var.name
     POWERTOOLS_METRICS_NAMESPACE = var.metrics_namespace
     POWERTOOLS_LOG_LEVEL         = var.log_level
@@ -44,7 +50,7 @@ module "kms" {
   create         = local.create_kms_key
   name           = var.name
   region         = var.region
-  description    = "Genesys audit webhook ingestion (${var.name}): logs, environment"
+  description    = "Genesys audit webhook ingestion (${var.name}): logs, environment, replay table"
   log_group_arns = [local.function_log_group_arn, local.access_log_group_arn]
   tags           = var.tags
 }
@@ -57,6 +63,40 @@ moved {
 moved {
   from = aws_kms_alias.this
   to   = module.kms.aws_kms_alias.this
+}
+
+################################################################################
+# Replay store: one item per signed request seen within the signature window
+################################################################################
+
+resource "aws_dynamodb_table" "replay" {
+  count = var.create ? 1 : 0
+
+  region       = var.region
+  name         = local.replay_table_name
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "pk"
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = local.kms_key_arn
+  }
+
+  tags = var.tags
 }
 
 ################################################################################
@@ -76,6 +116,24 @@ data "aws_iam_policy_document" "function" {
     sid       = "ReadWebhookSecret"
     actions   = ["secretsmanager:GetSecretValue"]
     resources = [var.webhook_secret_arn]
+  }
+
+  # The function only writes (conditional PutItem); it never reads, updates or deletes.
+  statement {
+    sid       = "RecordSignedRequestsForReplayRefusal"
+    actions   = ["dynamodb:PutItem"]
+    resources = [local.replay_table_arn]
+  }
+
+  statement {
+    sid       = "UseTheKeyForTheReplayTableThroughDynamoDB"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [local.kms_key_arn]
+    condition {
+      test     = "StringEquals"
+      variable = "kms:ViaService"
+      values   = ["dynamodb.${var.region}.amazonaws.com"]
+    }
   }
 
   dynamic "statement" {
@@ -178,7 +236,7 @@ resource "aws_apigatewayv2_integration" "this" {
 resource "aws_apigatewayv2_route" "events" {
   count = var.create ? 1 : 0
 
-  #checkov:skip=CKV_AWS_309:Genesys webhooks cannot present IAM/JWT credentials; every request is authenticated by its HMAC-SHA256 signature and timestamp window in the function, before anything reaches the bus.
+  #checkov:skip=CKV_AWS_309:Webhook senders cannot present IAM/JWT credentials; the function verifies each request's HMAC-SHA256 signature over timestamp and body, refuses timestamps outside the window and signed requests already seen (DynamoDB replay table), before anything reaches the bus.
   region             = var.region
   api_id             = aws_apigatewayv2_api.this[0].id
   route_key          = "POST /events"

@@ -48,8 +48,18 @@ output "put_events_failure_alarm_arn" {
   value       = try(aws_cloudwatch_metric_alarm.put_events_failures[0].arn, null)
 }
 
+output "replay_table_name" {
+  description = "DynamoDB table recording the signed requests seen within the signature window (replay refusal)."
+  value       = try(aws_dynamodb_table.replay[0].name, null)
+}
+
+output "replay_table_arn" {
+  description = "ARN of the replay table."
+  value       = try(aws_dynamodb_table.replay[0].arn, null)
+}
+
 output "kms_key_arn" {
-  description = "KMS key encrypting the log groups and the environment (created or given)."
+  description = "KMS key encrypting the log groups, the environment and the replay table (created or given)."
   value       = local.kms_key_arn
 }
 
@@ -63,6 +73,7 @@ output "webhook_ingestion" {
     role_arn                     = module.function.role_arn
     log_group_name               = module.function.log_group_name
     put_events_failure_alarm_arn = aws_cloudwatch_metric_alarm.put_events_failures[0].arn
+    replay_table_name            = aws_dynamodb_table.replay[0].name
     kms_key_arn                  = local.kms_key_arn
   } : null
 }

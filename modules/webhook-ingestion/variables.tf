@@ -33,9 +33,9 @@ variable "tags" {
 
 variable "kms_key_arn" {
   description = <<-EOT
-    KMS key encrypting the function and access log groups and the function environment. null (default)
+    KMS key encrypting the function and access log groups, the function environment and the replay table. null (default)
     creates a key with rotation whose policy lets CloudWatch Logs use it for exactly these log groups.
-    A key you bring must already allow CloudWatch Logs.
+    A key you bring must already allow CloudWatch Logs and let IAM policies of this account use it (the replay table).
   EOT
   type        = string
   default     = null
@@ -151,8 +151,19 @@ variable "signature_header" {
   default     = "X-Hub-Signature-256"
 }
 
+variable "signature_timestamp_header" {
+  description = "Request header carrying the Unix time (seconds or milliseconds) the sender signed together with the body: the signature covers `<timestamp>.<body>`. Requests without it, or outside signature_tolerance_seconds, are refused (401)."
+  type        = string
+  default     = "X-Signature-Timestamp"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9-]{1,64}$", var.signature_timestamp_header))
+    error_message = "signature_timestamp_header must be an HTTP header name (letters, digits, '-'; 1-64 characters) such as \"X-Signature-Timestamp\"; got \"${var.signature_timestamp_header}\"."
+  }
+}
+
 variable "signature_tolerance_seconds" {
-  description = "Accepted clock skew between the webhook's timestamp and now (replay window)."
+  description = "Accepted clock skew between the webhook's timestamp and now; a signed request is refused if replayed within twice this window, and refused as too old after it."
   type        = number
   default     = 300
 

@@ -118,8 +118,10 @@ def test_per_entry_failures_are_retried_once_each(ingestion: IngestionHarness) -
     delivered = ids(ingestion.delivered())
     assert len(delivered) == 95
     assert sorted(delivered) == sorted(r["id"] for r in records)  # exactly once each
-    # first round 10 calls; the 19 failed entries are resent alone (2 calls), never the accepted ones
-    assert ingestion.events.calls == [10] * 9 + [5] + [10, 9]
+    # first round 10 calls (sent concurrently: any order); the 19 failed entries are resent alone (2 calls),
+    # never the accepted ones
+    calls = ingestion.events.calls
+    assert sorted(calls[:10]) == [5] + [10] * 9 and sorted(calls[10:]) == [9, 10]
 
 
 def test_throttled_calls_are_retried(ingestion: IngestionHarness) -> None:
@@ -294,3 +296,319 @@ def test_default_bus_refused_at_cold_start(ingestion_env: dict[str, str], monkey
     monkeypatch.setenv("EVENT_BUS_NAME", "default")
     with pytest.raises(ConfigError, match="EVENT_BUS_NAME"):
         IngestionSettings.from_env()
+
+
+# -- hostile bodies: every one a clear 400, nothing put --------------------------------------------------
+
+
+def test_lone_surrogate_escape_400_names_the_field(ingestion: IngestionHarness) -> None:
+    raw = b'[{"id": "a", "entity": {"id": "e", "name": "x\\ud800y"}}]'
+    status, body = ingestion.post(raw)
+    assert status == 400, body
+    assert body["message"].startswith("body contains a lone UTF-16 surrogate escape (such as \\ud800)")
+    assert body["details"] == ["[0].eventBody.entity.name"]
+    assert ingestion.events.calls == []
+    # a complete pair is a valid character and goes through
+    status, _ = ingestion.post(b'{"id": "b", "entity": {"id": "e", "name": "\\ud83d\\ude00"}}')
+    assert status == 200
+    [event] = ingestion.delivered()
+    assert event["detail"]["eventBody"]["entity"]["name"] == "\U0001f600"
+
+
+@pytest.mark.parametrize("depth", [65, 1_000, 100_000])
+def test_deep_nesting_400_says_the_limit(ingestion: IngestionHarness, depth: int) -> None:
+    nested = "[" * (depth - 1) + "]" * (depth - 1)
+    raw = ('{"id": "a", "extra": ' + nested + "}").encode()
+    status, body = ingestion.post(raw)
+    assert (status, body) == (
+        400, {"message": "body nests arrays/objects more than 64 levels deep; audit records nest a few levels"}
+    )
+    assert ingestion.events.calls == []
+
+
+def test_nesting_at_the_limit_is_accepted(ingestion: IngestionHarness) -> None:
+    raw = ('{"id": "a", "extra": ' + "[" * 63 + "]" * 63 + "}").encode()  # the body object is level 1
+    assert ingestion.post(raw)[0] == 200
+    assert ids(ingestion.delivered()) == ["a"]
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e999", "-1e999"])
+def test_non_finite_numbers_400_name_the_value(ingestion: IngestionHarness, token: str) -> None:
+    raw = ('[{"id": "a"}, {"id": "b", "extra": {"score": ' + token + "}}]").encode()
+    status, body = ingestion.post(raw)
+    assert status == 400, body
+    assert body["message"].startswith(f"body contains the number {token}, which JSON does not allow")
+    assert ingestion.events.calls == []
+
+
+def eventbridge_event(detail: Any, detail_type: str = "v2.audits.entitytype.{id}.entityid.{id}") -> dict[str, Any]:
+    """What an API destination forwards: a whole EventBridge event."""
+    return {
+        "version": "0", "id": "7f3c8f2e-0000-4000-8000-000000000001", "detail-type": detail_type,
+        "source": "aws.partner/genesys.com/cloud/org/suffix", "account": "123456789012",
+        "time": "2026-11-24T20:00:00Z", "region": "eu-central-1", "resources": [], "detail": detail,
+    }
+
+
+def test_whole_eventbridge_event_is_unwrapped_to_its_audit_notification(ingestion: IngestionHarness) -> None:
+    envelope = {"topicName": "v2.audits.entitytype.OAuthClient.entityid.entity-1", "version": "2",
+                "eventBody": record(1), "metadata": {"CorrelationId": "c"}, "timestamp": "2026-11-24T20:00:00.000Z"}
+    status, body = ingestion.post([eventbridge_event(envelope), record(2)])
+    assert status == 200, body
+    delivered = sorted(ingestion.delivered(), key=lambda e: e["detail"]["eventBody"]["id"])
+    assert delivered[0]["detail"] == envelope  # filed under the audit shape, not the event's
+    assert delivered[1]["detail"]["eventBody"] == record(2)
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        eventbridge_event({"id": "x", "action": "Update"}),  # detail is not a notification
+        eventbridge_event({"topicName": "t", "eventBody": record(1)}, detail_type="v2.users.{id}.presence"),
+        eventbridge_event("not an object"),
+    ],
+    ids=["detail-not-envelope", "not-audit-topic", "detail-string"],
+)
+def test_whole_eventbridge_event_of_another_shape_400(ingestion: IngestionHarness, event: dict[str, Any]) -> None:
+    status, body = ingestion.post(event)
+    assert status == 400, body
+    assert body["message"] == "body has the wrong shape"
+    assert body["details"][0].startswith("body: a whole EventBridge event whose detail is not a Genesys audit")
+    assert ingestion.events.calls == []
+
+
+def test_rest_api_payload_v1_event_400(ingestion: IngestionHarness) -> None:
+    raw = json.dumps(record(1))
+    event = {
+        "resource": "/events", "path": "/events", "httpMethod": "POST", "headers": {"content-type": "application/json"},
+        "requestContext": {"resourcePath": "/events", "httpMethod": "POST", "stage": "prod", "requestId": "r"},
+        "body": raw, "isBase64Encoded": False,
+    }
+    status, body = ingestion.invoke(event)
+    assert status == 400
+    assert body["message"].startswith(
+        "this function expects an API Gateway HTTP API event (payload format version 2.0)"
+    )
+    assert ingestion.events.calls == []
+
+
+# -- limits, concurrency, deadline -------------------------------------------------------------------------
+
+
+def test_over_the_record_maximum_413_says_the_maximum(ingestion: IngestionHarness) -> None:
+    maximum = ingestion.module.SETTINGS.max_records
+    assert maximum == 1_000
+    status, body = ingestion.post([{"id": str(n)} for n in range(maximum + 1)])
+    assert (status, body) == (413, {"message": "1001 records in one request, over the maximum of 1000; "
+                                               "send at most 1000 records per request"})
+    assert ingestion.events.calls == []
+
+
+def test_put_events_calls_run_concurrently_and_bounded(ingestion: IngestionHarness) -> None:
+    import threading
+
+    real = ingestion.events.put_events
+    lock = threading.Lock()
+    state = {"now": 0, "max": 0}
+
+    def slow_put_events(**kwargs: Any) -> dict[str, Any]:
+        with lock:
+            state["now"] += 1
+            state["max"] = max(state["max"], state["now"])
+        try:
+            time.sleep(0.02)  # PutEvents answering in 20 ms
+            return real(**kwargs)
+        finally:
+            with lock:
+                state["now"] -= 1
+
+    ingestion.events.put_events = slow_put_events  # type: ignore[method-assign]
+    status, body = ingestion.post([record(n) for n in range(200)])
+    assert status == 200, body
+    assert len(ingestion.events.calls) == 20
+    assert 1 < state["max"] <= ingestion.module.SETTINGS.putevents_concurrency == 8
+    assert sorted(ids(ingestion.delivered())) == [f"audit-{n:05d}" for n in range(200)]
+
+
+# -- the webhook secret: rotation, refresh rate limit, plain string --------------------------------------
+
+
+def test_rotated_secret_works_at_once_and_refresh_is_rate_limited(
+    ingestion: IngestionHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+
+    assert ingestion.post(record(1))[0] == 200  # the secret is cached now
+    boto3.client("secretsmanager").put_secret_value(
+        SecretId="genesys-webhook-secret",
+        SecretString=json.dumps({"current": "rotated-secret", "previous": WEBHOOK_SECRET_CURRENT}),
+    )
+    forced: list[bool] = []
+    fetch = ingestion.module.get_secret_pair
+
+    def counting(secret_id: str, *, max_age: int, force: bool = False) -> Any:
+        forced.append(force)
+        return fetch(secret_id, max_age=max_age, force=force)
+
+    monkeypatch.setattr(ingestion.module, "get_secret_pair", counting)
+    assert ingestion.post(record(2), secret="rotated-secret")[0] == 200  # mismatch -> one refetch -> accepted
+    assert forced == [False, True]
+    # bad signatures within the interval: no further refetch (Secrets Manager is not hammered)
+    for _ in range(3):
+        assert ingestion.post(record(3), secret="wrong") == (401, {"message": "Unauthorized"})
+    assert forced.count(True) == 1
+    assert ingestion.post(record(4), secret=WEBHOOK_SECRET_CURRENT)[0] == 200  # now the previous secret
+    assert sorted(ids(ingestion.delivered())) == ["audit-00001", "audit-00002", "audit-00004"]
+
+
+def test_plain_string_secret_with_trailing_newline(ingestion: IngestionHarness) -> None:
+    import boto3
+
+    from genesys_audit.secrets import clear_cache
+
+    boto3.client("secretsmanager").put_secret_value(SecretId="genesys-webhook-secret", SecretString="plain-key\n")
+    clear_cache()
+    status, body = ingestion.post(record(1), secret="plain-key")
+    assert status == 200, body
+    assert ids(ingestion.delivered()) == ["audit-00001"]
+
+
+# -- replay: a signed request is accepted once within its window ----------------------------------------
+
+REPLAY_TABLE = "genesys-audit-test-replay"
+
+
+@pytest.fixture
+def with_replay(ingestion: IngestionHarness, monkeypatch: pytest.MonkeyPatch) -> IngestionHarness:
+    import boto3
+
+    boto3.client("dynamodb").create_table(
+        TableName=REPLAY_TABLE, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    settings = ingestion.module.SETTINGS
+    monkeypatch.setattr(ingestion.module, "SETTINGS", settings.__class__(
+        **{**settings.__dict__, "timestamp_header": "X-Genesys-Timestamp", "replay_table_name": REPLAY_TABLE}))
+    monkeypatch.setattr(ingestion.module, "REPLAY", None)
+    return ingestion
+
+
+def test_replayed_signed_request_409_and_nothing_put_twice(with_replay: IngestionHarness) -> None:
+    ingestion = with_replay
+    ts = str(int(time.time()))
+    assert ingestion.post(record(1), timestamp=ts)[0] == 200
+    calls = list(ingestion.events.calls)
+    status, body = ingestion.post(record(1), timestamp=ts)  # the captured request, byte for byte
+    assert (status, body) == (409, {"message": "this signed request was already received (a replay within the "
+                                               "signature window is refused); each new delivery needs its own "
+                                               "timestamp and signature"})
+    # re-encoding the signature (base64 instead of hex) does not make it new
+    import hashlib
+    import hmac
+
+    raw = json.dumps(record(1)).encode()
+    digest = hmac.new(WEBHOOK_SECRET_CURRENT.encode(), ts.encode() + b"." + raw, hashlib.sha256).digest()
+    b64 = "sha256=" + base64.b64encode(digest).decode()
+    assert ingestion.post(raw, timestamp=ts, signature=b64)[0] == 409
+    assert ingestion.events.calls == calls  # nothing put again
+    assert ids(ingestion.delivered()) == ["audit-00001"]
+    # the same record in a new delivery (new timestamp, new signature) is a new request
+    assert ingestion.post(record(1), timestamp=str(int(ts) + 1))[0] == 200
+
+
+def test_failed_request_is_released_so_the_senders_retry_goes_through(with_replay: IngestionHarness) -> None:
+    ingestion = with_replay
+    ts = str(int(time.time()))
+    ingestion.events.fail_always = lambda entry: '"audit-00002"' in entry["Detail"]
+    assert ingestion.post([record(1), record(2)], timestamp=ts)[0] == 502
+    ingestion.events.fail_always = lambda entry: False
+    assert ingestion.post([record(1), record(2)], timestamp=ts)[0] == 200  # the retry, same signed request
+    assert ingestion.post([record(1), record(2)], timestamp=ts)[0] == 409  # and now it is a replay
+    assert sorted(ids(ingestion.delivered())) == ["audit-00001", "audit-00001", "audit-00002"]  # at-least-once
+
+
+def test_replay_claims_end_with_their_lease_and_their_window(with_replay: IngestionHarness) -> None:
+    import boto3
+
+    from genesys_audit.errors import Conflict, UpstreamFailure
+    from genesys_audit.ingestion.replay import ReplayGuard
+
+    clock = {"now": 1_000_000.0}
+    guard = ReplayGuard(boto3.client("dynamodb"), REPLAY_TABLE, window_seconds=600, lease_seconds=10,
+                        now=lambda: clock["now"])
+    guard.claim("a")  # in flight: a concurrent copy is told to retry later (the first may still fail) ...
+    with pytest.raises(UpstreamFailure) as err:
+        guard.claim("a")
+    assert err.value.status_code == 503
+    assert err.value.message == "this signed request is being processed by another invocation; retry later"
+    clock["now"] += 11  # ... until the lease of a function that died has ended
+    guard.claim("a")
+    assert guard.settle("a", accepted=True)
+    clock["now"] += 500
+    with pytest.raises(Conflict):  # accepted: refused for the whole window
+        guard.claim("a")
+    clock["now"] += 101  # the window is over (TTL deletion may lag; the condition does not)
+    guard.claim("a")
+
+
+def test_replay_store_unavailable_503(with_replay: IngestionHarness) -> None:
+    ingestion = with_replay
+    import boto3
+
+    boto3.client("dynamodb").delete_table(TableName=REPLAY_TABLE)
+    status, body = ingestion.post(record(1), timestamp=str(int(time.time())))
+    assert (status, body) == (503, {"message": "replay check unavailable; retry later"})
+    assert ingestion.events.calls == []
+
+
+# -- a PutEvents call that stalls ends before the function does -------------------------------------------
+
+
+@pytest.fixture
+def stalling_endpoint() -> Any:
+    """A loopback HTTP server that reads each request and never answers (until the test ends)."""
+    import socketserver
+    import threading
+
+    release = threading.Event()
+
+    class Stall(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            self.request.recv(65536)
+            release.wait(60)
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Stall)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        release.set()
+        server.shutdown()
+        server.server_close()
+
+
+def test_stalled_put_events_call_ends_before_the_function_and_alarms(
+    ingestion: IngestionHarness, stalling_endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import botocore.config
+    import botocore.session
+
+    # botocore's own timeouts (read 30 s) would outlive the 2.5 s function
+    ingestion.module.EVENTS = botocore.session.get_session().create_client(
+        "events", region_name="eu-central-1", endpoint_url=stalling_endpoint,
+        config=botocore.config.Config(retries={"total_max_attempts": 1}, connect_timeout=2, read_timeout=30),
+    )
+    ingestion.context.timeout_ms = 2_500  # 500 ms safety margin: 2 s for the calls
+    ingestion.context._start = time.monotonic()
+    capsys.readouterr()
+    started = time.monotonic()
+    status, body = ingestion.post([record(1), record(2)])
+    elapsed = time.monotonic() - started
+    assert status == 503, body
+    assert body["details"]["errorCodes"] == ["DeadlineExceeded"] and body["details"]["failed"] == 2
+    assert elapsed < 2.5, elapsed  # answered before the (fake) Lambda timeout
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith('{"_aws"')]
+    assert emf[-1]["PutEventsFailedEntries"] == [2.0]  # the module's alarm reads this

@@ -22,6 +22,8 @@ BUS_ARN = f"arn:aws:events:{REGION}:{ACCOUNT}:event-bus/genesys-audit-webhook"
 SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:genesys-audit/webhook-AbCdEf"
 LOG_GROUP_ARN = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{NAME}"
 OPS_TOPIC = f"arn:aws:sns:{REGION}:{ACCOUNT}:genesys-audit-ops"
+REPLAY_TABLE = f"{NAME}-replay"
+REPLAY_TABLE_ARN = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{REPLAY_TABLE}"
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +55,7 @@ def test_plans_the_whole_stack(plan):
         "aws_apigatewayv2_stage": 1,
         "aws_cloudwatch_log_group": 2,
         "aws_cloudwatch_metric_alarm": 1,
+        "aws_dynamodb_table": 1,
         "aws_iam_role": 1,
         "aws_iam_role_policy": 1,
         "aws_kms_alias": 1,
@@ -75,8 +78,9 @@ def test_create_false_yields_zero_resources(plan):
     assert [d.address for d in plan.data_sources() if d.address.startswith("module.disabled")] == []
 
 
-def test_function_policy_allows_put_events_on_the_one_bus_and_its_secret_only(plan):
-    policy = plan.resource(f"{M}.module.function.aws_iam_role_policy.this[0]").json("policy")
+def test_function_policy_allows_put_events_on_the_one_bus_and_its_secret_only(applied):
+    policy = applied.resource(f"{M}.module.function.aws_iam_role_policy.this[0]").json("policy")
+    key_arn = applied.resource(f"{M}.module.kms.aws_kms_key.this[0]").values["arn"]
     statements = {s["Sid"]: s for s in policy["Statement"]}
     for sid, statement in statements.items():
         assert statement["Effect"] == "Allow"
@@ -85,6 +89,11 @@ def test_function_policy_allows_put_events_on_the_one_bus_and_its_secret_only(pl
         "WriteOwnLogs": (["logs:CreateLogStream", "logs:PutLogEvents"], f"{LOG_GROUP_ARN}:*"),
         "PutEventsOnTheAuditBus": (["events:PutEvents"], BUS_ARN),
         "ReadWebhookSecret": (["secretsmanager:GetSecretValue"], SECRET_ARN),
+        "RecordSignedRequestsForReplayRefusal": (["dynamodb:PutItem"], REPLAY_TABLE_ARN),
+        "UseTheKeyForTheReplayTableThroughDynamoDB": (["kms:Decrypt", "kms:GenerateDataKey"], key_arn),
+    }
+    assert statements["UseTheKeyForTheReplayTableThroughDynamoDB"]["Condition"] == {
+        "StringEquals": {"kms:ViaService": f"dynamodb.{REGION}.amazonaws.com"}
     }
 
 
@@ -97,11 +106,33 @@ def test_function_settings_and_environment(plan):
         "EVENT_SOURCE": "genesys.audit.webhook",
         "WEBHOOK_SECRET_ARN": SECRET_ARN,
         "SIGNATURE_HEADER": "X-Hub-Signature-256",
+        "SIGNATURE_TIMESTAMP_HEADER": "X-Signature-Timestamp",
         "SIGNATURE_TOLERANCE_SECONDS": "300",
+        "REPLAY_TABLE_NAME": REPLAY_TABLE,
+        "REPLAY_LEASE_SECONDS": "10",
         "POWERTOOLS_SERVICE_NAME": NAME,
         "POWERTOOLS_METRICS_NAMESPACE": "GenesysAudit",
         "POWERTOOLS_LOG_LEVEL": "INFO",
     }
+
+
+def test_replay_table_encrypted_with_the_module_key_ttl_and_pitr(applied):
+    table = applied.resource(f"{M}.aws_dynamodb_table.replay[0]").values
+    assert table["name"] == REPLAY_TABLE and table["arn"] == REPLAY_TABLE_ARN
+    assert (table["billing_mode"], table["hash_key"]) == ("PAY_PER_REQUEST", "pk")
+    assert table["attribute"] == [{"name": "pk", "type": "S"}]
+    assert table["ttl"] == [{"attribute_name": "expires_at", "enabled": True}]
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+    (sse,) = table["server_side_encryption"]
+    assert sse["enabled"] is True
+    assert sse["kms_key_arn"] == applied.resource(f"{M}.module.kms.aws_kms_key.this[0]").values["arn"]
+    assert table["region"] == REGION
+
+
+def test_checkov_skip_reason_names_the_replay_refusal():
+    text = (REPO / "modules" / "webhook-ingestion" / "main.tf").read_text()
+    [reason] = re.findall(r"#checkov:skip=CKV_AWS_309:(Webhook senders.*)", text)
+    assert "timestamp" in reason and "replay table" in reason
 
 
 def test_no_input_can_carry_a_secret_value():
@@ -191,6 +222,7 @@ INVALID = {
     "webhook_secret_kms_key_arn": ('"alias/x"', "webhook_secret_kms_key_arn must be a KMS key ARN"),
     "kms_key_arn": ('"alias/x"', "kms_key_arn must be a KMS key ARN"),
     "signature_tolerance_seconds": ("5", "signature_tolerance_seconds must be between 30 and 3600; got 5"),
+    "signature_timestamp_header": ('"X Time"', "signature_timestamp_header must be an HTTP header name"),
     "event_source": ('"aws.genesys"', 'event_source must not start with "aws."'),
     "throttling_rate_limit": ("0", "throttling_rate_limit must be positive; got 0"),
     "throttling_burst_limit": ("0", "throttling_burst_limit must be positive; got 0"),

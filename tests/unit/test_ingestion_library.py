@@ -24,7 +24,7 @@ from genesys_audit.ingestion.putevents import (
     put_events,
 )
 from genesys_audit.ingestion.settings import IngestionSettings
-from genesys_audit.secrets import parse_secret
+from genesys_audit.secrets import RefreshGate, parse_secret
 
 BODY = b'{"id":"a","entityType":"User"}'
 
@@ -82,6 +82,23 @@ def test_secret_parsing() -> None:
         parse_secret('{"previous": "b"}')
 
 
+def test_plain_secret_is_stripped_of_the_file_newline() -> None:
+    assert parse_secret("plain\n").candidates() == ("plain",)
+    assert parse_secret(b"  plain\r\n").candidates() == ("plain",)
+    with pytest.raises(ValueError, match="empty"):
+        parse_secret("\n")
+
+
+def test_refresh_gate_allows_one_refresh_per_interval() -> None:
+    clock = {"now": 100.0}
+    gate = RefreshGate(60, clock=lambda: clock["now"])
+    assert [gate.allow(), gate.allow()] == [True, False]
+    clock["now"] += 59.9
+    assert gate.allow() is False
+    clock["now"] += 0.2
+    assert gate.allow() is True
+
+
 # --- normalisation ---------------------------------------------------------------------------------------
 
 
@@ -118,8 +135,37 @@ def test_wrong_shapes_name_the_field(payload: Any, detail: str) -> None:
     assert err.value.details == [detail]
 
 
-def test_too_many_records() -> None:
-    with pytest.raises(BadRequest, match="too many records: 3 > 2"):
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"a": NaN}', "body contains the number NaN, which JSON does not allow"),
+        (b'[Infinity]', "body contains the number Infinity, which JSON does not allow"),
+        (b'{"a": [-Infinity]}', "body contains the number -Infinity, which JSON does not allow"),
+        (b'{"a": 1e999}', "body contains the number 1e999, which JSON does not allow"),
+        (b"[" * 65 + b"]" * 65, "body nests arrays/objects more than 64 levels deep"),
+        (b"[" * 50_000 + b"]" * 50_000, "body nests arrays/objects more than 64 levels deep"),
+        (b'{"a": ' * 65 + b"1" + b"}" * 65, "body nests arrays/objects more than 64 levels deep"),
+    ],
+    ids=["nan", "inf", "-inf", "overflow", "depth-65", "depth-50000", "objects-65"],
+)
+def test_parse_json_refuses_what_eventbridge_or_the_parser_cannot_take(raw: bytes, message: str) -> None:
+    with pytest.raises(BadRequest, match="^" + message.replace("(", r"\(")):
+        normalize.parse_json(raw)
+
+
+def test_parse_json_keeps_finite_floats_and_depth_64() -> None:
+    assert normalize.parse_json(b'{"a": 1.5e10, "b": -0.0}') == {"a": 1.5e10, "b": -0.0}
+    assert normalize.parse_json(b"[" * 64 + b"]" * 64) is not None
+
+
+def test_lone_surrogate_path_names_the_string_or_key() -> None:
+    assert normalize.lone_surrogate_path({"a": [1, {"b": "x\ud800"}]}, "body") == "body.a[1].b"
+    assert normalize.lone_surrogate_path({"\udc00k": 1}, "body") == "body.\\udc00k (key)"
+    assert normalize.lone_surrogate_path({"ok": "\U0001f600"}, "body") is None
+
+
+def test_too_many_records_413_says_the_maximum() -> None:
+    with pytest.raises(PayloadTooLarge, match=r"^3 records in one request, over the maximum of 2; send at most 2 "):
         normalize.to_details([{"id": "1"}] * 3, max_records=2)
 
 
@@ -238,6 +284,33 @@ def test_deadline_stops_retries() -> None:
     assert len(client.calls) == 2  # 0.1 slept, then 0.2 would leave nothing
 
 
+def test_stalled_call_is_abandoned_at_the_deadline() -> None:
+    import threading
+    import time
+
+    release = threading.Event()
+
+    class Stalls(FakeEventsClient):
+        def put_events(self, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+            if '{"n":0}' in [e["Detail"] for e in Entries]:
+                release.wait(30)  # a call that never answers (within the test)
+            return super().put_events(Entries)
+
+    client = Stalls()
+    stop = time.monotonic() + 0.5
+    started = time.monotonic()
+    try:
+        result = put_events(client, entries(25), bus_name="b", deadline=lambda: stop - time.monotonic(),
+                            concurrency=3, limits=PutEventsLimits(max_entries=5))
+    finally:
+        release.set()
+    assert time.monotonic() - started < 2
+    assert result.timed_out and not result.ok
+    # the stalled call's 5 entries failed with DeadlineExceeded; the other 4 calls went through, concurrently
+    assert [f.error_code for f in result.failed] == ["DeadlineExceeded"] * 5
+    assert result.put == 20
+
+
 def test_permanent_entry_errors_not_retried() -> None:
     client = FakeEventsClient(fail={'{"n":1}': ["AccessDeniedException"] * 5})
     result = put_events(client, entries(3), bus_name="b", sleep=lambda s: None)
@@ -263,6 +336,10 @@ BASE_ENV = {"EVENT_BUS_NAME": "bus", "WEBHOOK_SECRET_ARN": "arn"}
         ({"PUTEVENTS_MAX_ENTRIES": "11"}, "PUTEVENTS_MAX_ENTRIES"),
         ({"SIGNATURE_TOLERANCE_SECONDS": "soon"}, "SIGNATURE_TOLERANCE_SECONDS"),
         ({"NORMALIZE_CHANGED_PROPERTIES": "maybe"}, "NORMALIZE_CHANGED_PROPERTIES"),
+        ({"PUTEVENTS_CONCURRENCY": "11"}, "PUTEVENTS_CONCURRENCY"),
+        ({"MAX_RECORDS_PER_REQUEST": "10001"}, "MAX_RECORDS_PER_REQUEST"),
+        ({"WEBHOOK_SECRET_REFRESH_INTERVAL_SECONDS": "0"}, "WEBHOOK_SECRET_REFRESH_INTERVAL_SECONDS"),
+        ({"REPLAY_LEASE_SECONDS": "0"}, "REPLAY_LEASE_SECONDS"),
     ],
 )
 def test_settings_errors_name_the_variable(extra: dict[str, str], name: str) -> None:
@@ -276,3 +353,5 @@ def test_settings_defaults_and_raised_limit() -> None:
         "genesys.audit.webhook", "v2.audits.entitytype.{id}.entityid.{id}", "X-Hub-Signature-256")
     assert s.limits == PutEventsLimits(10, 1_048_576, 1_048_576)
     assert s.tolerance_seconds == 300 and s.timestamp_header is None and not s.tracing_enabled
+    assert (s.max_records, s.putevents_concurrency, s.secret_refresh_interval_seconds) == (1_000, 8, 60)
+    assert s.replay_table_name is None

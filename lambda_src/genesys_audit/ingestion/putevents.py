@@ -1,4 +1,4 @@
-"""PutEvents batching: AWS entry sizing, first-fit-decreasing packing, retries of failed entries only.
+"""PutEvents batching: AWS entry sizing, first-fit-decreasing packing, concurrent calls, retries of failed entries only.
 
 Reusable outside the HTTP handler (the backfill CLI): `put_events(client, entries, ...)`.
 """
@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import math
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -137,7 +139,8 @@ def oversized(sizes: Sequence[int], limits: PutEventsLimits) -> list[int]:
     return [i for i, s in enumerate(sizes) if s > cap]
 
 
-def _error_code(exc: Exception) -> str:
+def error_code(exc: Exception) -> str:
+    """The AWS error code of a botocore ClientError, else the exception's type name."""
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         code = response.get("Error", {}).get("Code")
@@ -156,6 +159,44 @@ def _is_transport_error(exc: Exception) -> bool:
     return isinstance(exc, BotoConnectionError | HTTPClientError)
 
 
+DEADLINE_EXCEEDED = "DeadlineExceeded"
+
+
+def _round(
+    pool: ThreadPoolExecutor, client: Any, requests: list[list[dict[str, Any]]], concurrency: int, timeout: float | None
+) -> tuple[list[Any], int]:
+    """Send `requests` on up to `concurrency` workers; wait at most `timeout` seconds.
+
+    Returns, per request, the response, the exception it raised, or None when it had no answer in time, and
+    how many calls were started. Workers take the next request from a shared cursor (one task per worker, not
+    per call) and stop taking new ones once the round is over; a call still running then is left to end on
+    botocore's own timeouts, and its outcome is not read.
+    """
+    outcomes: list[Any] = [None] * len(requests)
+    cursor = iter(range(len(requests)))
+    lock = threading.Lock()
+    over = threading.Event()
+    started = [0]
+
+    def work() -> None:
+        while not over.is_set():
+            with lock:
+                k = next(cursor, None)
+                if k is None:
+                    return
+                started[0] += 1
+            try:
+                outcomes[k] = client.put_events(Entries=requests[k])
+            except Exception as exc:  # classified by the caller
+                outcomes[k] = exc
+
+    workers = [pool.submit(work) for _ in range(max(1, min(concurrency, len(requests))))]
+    wait(workers, timeout=timeout)
+    with lock:
+        over.set()
+        return list(outcomes), started[0]
+
+
 def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readability
     client: Any,
     entries: Sequence[Mapping[str, Any]],
@@ -166,15 +207,21 @@ def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readabil
     deadline: Callable[[], float] | None = None,
     sleep: Callable[[float], None] = time.sleep,
     rand: Callable[[], float] = random.random,
+    concurrency: int = 1,
+    sizes: Sequence[int] | None = None,
 ) -> PutResult:
     """Put every entry on `bus_name` in the fewest calls; retry only failed entries until `deadline`.
 
-    `deadline()` returns the seconds left (the caller subtracts its safety margin). Raises
-    PayloadTooLarge before any call when an entry exceeds the limits on its own.
+    The calls of one round run on up to `concurrency` threads (botocore clients are thread-safe). `deadline()`
+    returns the seconds left (the caller subtracts its safety margin); a round waits for its calls at most
+    that long, so a stalled call cannot outlive the caller: its entries count as failed with
+    `DeadlineExceeded` (the call may still complete later: at-least-once). Raises PayloadTooLarge before any
+    call when an entry exceeds the limits on its own. `sizes` are the entries' `entry_size`s when the caller
+    has them already.
     """
     limits = limits or PutEventsLimits()
     retry = retry or RetryPolicy()
-    sizes = [entry_size(e) for e in entries]
+    sizes = [entry_size(e) for e in entries] if sizes is None else list(sizes)
     too_big = oversized(sizes, limits)
     if too_big:
         raise PayloadTooLarge(
@@ -186,60 +233,69 @@ def put_events(  # noqa: PLR0912, PLR0915 - one loop, kept together for readabil
     last_error: dict[int, tuple[str, str]] = {}
     permanent: dict[int, tuple[str, str]] = {}
     attempt = 0
-    while pending:
-        if attempt > 0:
-            result.retried += len(pending)
-            wait = retry.delay(attempt - 1, rand)
-            if deadline is not None and deadline() - wait <= 0:
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="putevents")
+    try:
+        while pending:
+            if attempt > 0:
+                result.retried += len(pending)
+                wait_s = retry.delay(attempt - 1, rand)
+                if deadline is not None and deadline() - wait_s <= 0:
+                    result.timed_out = True
+                    break
+                sleep(wait_s)
+            left = deadline() if deadline is not None else None
+            if left is not None and left <= 0:
                 result.timed_out = True
+                for i in pending:
+                    last_error.setdefault(i, (DEADLINE_EXCEEDED, "no time left for this call"))
                 break
-            sleep(wait)
-        result.attempts += 1
-        failed_now: list[int] = []
-        batches = pack([sizes[i] for i in pending], limits)
-        for batch in batches:
-            idx = [pending[j] for j in batch]
-            if deadline is not None and deadline() <= 0:
-                result.timed_out = True
-                failed_now.extend(idx)
-                for i in idx:
-                    last_error.setdefault(i, ("DeadlineExceeded", "no time left for this call"))
-                continue
-            request = [{**entries[i], "EventBusName": bus_name} for i in idx]
-            result.calls += 1
-            try:
-                response = client.put_events(Entries=request)
-            except Exception as exc:
-                code = _error_code(exc)
-                if code in THROTTLING_CODES or _is_transport_error(exc):
-                    result.throttled = result.throttled or code in THROTTLING_CODES
+            result.attempts += 1
+            failed_now: list[int] = []
+            batches = [[pending[j] for j in batch] for batch in pack([sizes[i] for i in pending], limits)]
+            requests = [[{**entries[i], "EventBusName": bus_name} for i in idx] for idx in batches]
+            outcomes, started = _round(pool, client, requests, concurrency, left)
+            result.calls += started
+            for idx, outcome in zip(batches, outcomes, strict=True):
+                if outcome is None:  # not answered (or not started) before the deadline
+                    result.timed_out = True
                     failed_now.extend(idx)
                     for i in idx:
-                        last_error[i] = (code, str(exc))
+                        last_error[i] = (DEADLINE_EXCEEDED, "no answer from PutEvents before the function's deadline")
                     continue
-                for i in idx:
-                    permanent[i] = (code, str(exc))
-                continue
-            out = response.get("Entries") or []
-            for pos, i in enumerate(idx):
-                item = out[pos] if pos < len(out) else {"ErrorCode": "MissingResult"}
-                event_id = item.get("EventId")
-                if event_id and not item.get("ErrorCode"):
-                    result.event_ids[i] = event_id
-                    last_error.pop(i, None)
+                if isinstance(outcome, Exception):
+                    code = error_code(outcome)
+                    if code in THROTTLING_CODES or _is_transport_error(outcome):
+                        result.throttled = result.throttled or code in THROTTLING_CODES
+                        failed_now.extend(idx)
+                        for i in idx:
+                            last_error[i] = (code, str(outcome))
+                    else:
+                        for i in idx:
+                            permanent[i] = (code, str(outcome))
                     continue
-                code = str(item.get("ErrorCode") or "Unknown")
-                message = str(item.get("ErrorMessage") or "")
-                if code in RETRYABLE_ENTRY_CODES or code == "MissingResult":
-                    result.throttled = result.throttled or code == "ThrottlingException"
-                    failed_now.append(i)
-                    last_error[i] = (code, message)
-                else:
-                    permanent[i] = (code, message)
-        pending = failed_now
-        attempt += 1
-        if attempt >= retry.max_attempts:
-            break
+                out = outcome.get("Entries") or []
+                for pos, i in enumerate(idx):
+                    item = out[pos] if pos < len(out) else {"ErrorCode": "MissingResult"}
+                    event_id = item.get("EventId")
+                    if event_id and not item.get("ErrorCode"):
+                        result.event_ids[i] = event_id
+                        last_error.pop(i, None)
+                        continue
+                    code = str(item.get("ErrorCode") or "Unknown")
+                    message = str(item.get("ErrorMessage") or "")
+                    if code in RETRYABLE_ENTRY_CODES or code == "MissingResult":
+                        result.throttled = result.throttled or code == "ThrottlingException"
+                        failed_now.append(i)
+                        last_error[i] = (code, message)
+                    else:
+                        permanent[i] = (code, message)
+            pending = sorted(failed_now)
+            attempt += 1
+            if result.timed_out or attempt >= retry.max_attempts:
+                break  # out of time (a call is still running) or out of attempts
+    finally:
+        # Never wait for a stalled call: its thread ends with botocore's own timeouts.
+        pool.shutdown(wait=False, cancel_futures=True)
     for i in pending:
         code, message = last_error.get(i, ("NotAttempted", ""))
         result.failed.append(FailedEntry(i, code, message))

@@ -9,11 +9,13 @@ from typing import Any
 
 from genesys_audit.errors import (
     PayloadTooLarge,
+    Unauthorized,
     UnsupportedMediaType,
     UpstreamFailure,
 )
 from genesys_audit.ingestion import normalize, signature
 from genesys_audit.ingestion.putevents import FailedEntry, entry_size, put_events
+from genesys_audit.ingestion.replay import ReplayGuard, message_key
 from genesys_audit.ingestion.settings import IngestionSettings
 
 
@@ -36,6 +38,42 @@ def _media_type_ok(content_type: str | None) -> bool:
     return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
 
 
+def _verify(
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    settings: IngestionSettings,
+    secrets: Callable[[], Sequence[str]],
+    refreshed_secrets: Callable[[], Sequence[str] | None] | None,
+    now: float,
+) -> str | None:
+    """Check the signature (and timestamp); on a mismatch retry once with freshly fetched secrets (a rotation).
+
+    Returns the timestamp header's text when the timestamp is part of the signed message.
+    """
+    timestamp = headers.get(settings.timestamp_header.lower()) if settings.timestamp_header else None
+
+    def check(candidates: Sequence[str]) -> None:
+        signature.verify(
+            body,
+            headers.get(settings.signature_header.lower()),
+            candidates,
+            timestamp=timestamp,
+            use_timestamp=settings.timestamp_header is not None,
+            now=now,
+            tolerance_seconds=settings.tolerance_seconds,
+        )
+
+    try:
+        check(secrets())
+    except Unauthorized:
+        fresh = refreshed_secrets() if refreshed_secrets is not None else None
+        if fresh is None:  # no refresher, or refreshed recently: the rate limit holds
+            raise
+        check(fresh)
+    return timestamp
+
+
 def ingest(
     body: bytes,
     headers: Mapping[str, str],
@@ -47,22 +85,23 @@ def ingest(
     now: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
     rand: Callable[[], float] | None = None,
+    refreshed_secrets: Callable[[], Sequence[str] | None] | None = None,
+    replay: ReplayGuard | None = None,
 ) -> IngestOutcome:
     """Check size, signature, media type and shape, then put every record; raise a GenesysAuditError if not.
 
-    `headers` must have lower-case names (API Gateway HTTP API payload v2 does this).
+    `headers` must have lower-case names (API Gateway HTTP API payload v2 does this). `refreshed_secrets`
+    returns freshly fetched secrets, or None when a refresh is not allowed now (rate limit). With `replay`,
+    a signed message is processed once within its window: a replay is refused with 409 before anything is
+    put, and a request that fails is released so the sender's retry goes through.
     """
     if len(body) > settings.max_body_bytes:
-        raise PayloadTooLarge(f"body is {len(body)} bytes, over the {settings.max_body_bytes}-byte limit")
-    use_ts = settings.timestamp_header is not None
-    signature.verify(
-        body,
-        headers.get(settings.signature_header.lower()),
-        secrets(),
-        timestamp=headers.get(settings.timestamp_header.lower()) if settings.timestamp_header else None,
-        use_timestamp=use_ts,
-        now=now(),
-        tolerance_seconds=settings.tolerance_seconds,
+        raise PayloadTooLarge(
+            f"body is {len(body)} bytes, over the {settings.max_body_bytes}-byte limit; "
+            f"send at most {settings.max_body_bytes} bytes per request"
+        )
+    timestamp = _verify(
+        body, headers, settings=settings, secrets=secrets, refreshed_secrets=refreshed_secrets, now=now()
     )
     if not _media_type_ok(headers.get("content-type")):
         raise UnsupportedMediaType(
@@ -77,8 +116,13 @@ def ingest(
     )
     cap = min(settings.limits.max_entry_bytes, settings.limits.max_request_bytes)
     too_big = []
+    sizes: list[int] = []
     for n, entry in enumerate(entries):
-        size = entry_size(entry)
+        try:
+            size = entry_size(entry)
+        except UnicodeEncodeError:  # a lone surrogate escape survived JSON parsing; UTF-8 cannot carry it
+            raise normalize.lone_surrogate_error(details[n], n) from None
+        sizes.append(size)
         if size > cap:
             too_big.append({"index": n, "id": normalize.record_id(details[n]), "size": size, "limit": cap})
     if too_big:
@@ -88,6 +132,32 @@ def ingest(
             f"over the {cap}-byte limit; it was not truncated and nothing was put",
             details=too_big[:20],
         )
+    def put() -> IngestOutcome:
+        return _put(entries, sizes, settings=settings, client=client, deadline=deadline, sleep=sleep, rand=rand)
+
+    if replay is None:
+        return put()
+    key = message_key(body, timestamp)
+    replay.claim(key)
+    accepted = False
+    try:
+        outcome = put()
+        accepted = True
+    finally:
+        replay.settle(key, accepted=accepted)
+    return outcome
+
+
+def _put(
+    entries: list[dict[str, Any]],
+    sizes: list[int],
+    *,
+    settings: IngestionSettings,
+    client: Any,
+    deadline: Callable[[], float] | None,
+    sleep: Callable[[float], None],
+    rand: Callable[[], float] | None,
+) -> IngestOutcome:
     kwargs: dict[str, Any] = {}
     if rand is not None:
         kwargs["rand"] = rand
@@ -99,6 +169,8 @@ def ingest(
         retry=settings.retry,
         deadline=deadline,
         sleep=sleep,
+        concurrency=settings.putevents_concurrency,
+        sizes=sizes,
         **kwargs,
     )
     outcome = IngestOutcome(

@@ -14,7 +14,11 @@ DEFAULT_SOURCE = "genesys.audit.webhook"
 DEFAULT_DETAIL_TYPE = AUDIT_DETAIL_TYPE
 DEFAULT_SIGNATURE_HEADER = "X-Hub-Signature-256"
 DEFAULT_MAX_BODY_BYTES = 5 * 1024 * 1024  # below Lambda's 6 MB synchronous payload limit
-DEFAULT_MAX_RECORDS = 10_000
+# 1,000 records are at least 100 PutEvents calls; 8 at a time that is 13 rounds, well inside the default
+# 10 s function timeout even at 100 ms per call (bench/bench_ingestion.py measures it at 20 ms per call).
+DEFAULT_MAX_RECORDS = 1_000
+MAX_RECORDS_LIMIT = 10_000
+DEFAULT_CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,10 @@ class IngestionSettings:
     safety_margin_ms: int = 1000
     limits: PutEventsLimits = field(default_factory=PutEventsLimits)
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    putevents_concurrency: int = DEFAULT_CONCURRENCY
+    secret_refresh_interval_seconds: int = 60
+    replay_table_name: str | None = None
+    replay_lease_seconds: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IngestionSettings:
@@ -71,10 +79,20 @@ class IngestionSettings:
             tolerance_seconds=env_int("SIGNATURE_TOLERANCE_SECONDS", 300, minimum=1, maximum=86_400, env=env),
             secret_max_age_seconds=env_int("WEBHOOK_SECRET_MAX_AGE_SECONDS", 300, minimum=0, env=env),
             max_body_bytes=env_int("MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, minimum=1024, env=env),
-            max_records=env_int("MAX_RECORDS_PER_REQUEST", DEFAULT_MAX_RECORDS, minimum=1, env=env),
+            max_records=env_int(
+                "MAX_RECORDS_PER_REQUEST", DEFAULT_MAX_RECORDS, minimum=1, maximum=MAX_RECORDS_LIMIT, env=env
+            ),
             flatten_property_changes=env_bool("NORMALIZE_CHANGED_PROPERTIES", False, env=env),
             tracing_enabled=env_bool("TRACING_ENABLED", False, env=env),
             safety_margin_ms=env_int("PUTEVENTS_SAFETY_MARGIN_MS", 1000, minimum=0, env=env),
             limits=limits,
             retry=retry,
+            # at most 10: botocore keeps 10 pooled connections per client
+            putevents_concurrency=env_int("PUTEVENTS_CONCURRENCY", DEFAULT_CONCURRENCY, minimum=1, maximum=10, env=env),
+            secret_refresh_interval_seconds=env_int(
+                "WEBHOOK_SECRET_REFRESH_INTERVAL_SECONDS", 60, minimum=1, maximum=3600, env=env
+            ),
+            replay_table_name=env_opt_str("REPLAY_TABLE_NAME", env=env),
+            # a claim outlives the function that made it by no more than this (the function timeout)
+            replay_lease_seconds=env_int("REPLAY_LEASE_SECONDS", 30, minimum=1, maximum=900, env=env),
         )

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,8 +95,17 @@ def _ship_function_logs(aws: EmbeddedAws, runtime: LambdaRuntime, topology: topo
             )
 
 
-def _sign(body: bytes) -> str:
-    return "sha256=" + hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+def _signed_headers(body: bytes, environment: Mapping[str, str]) -> dict[str, str]:
+    """Headers of a request signed as the function expects: over `<timestamp>.<body>` when it reads a timestamp."""
+    from genesys_audit.ingestion.signature import sign
+
+    headers = {"content-type": "application/json"}
+    timestamp_header = environment.get("SIGNATURE_TIMESTAMP_HEADER")
+    timestamp = str(int(time.time())) if timestamp_header else None
+    if timestamp_header and timestamp:
+        headers[timestamp_header] = timestamp
+    headers[environment.get("SIGNATURE_HEADER") or "X-Hub-Signature-256"] = sign(body, WEBHOOK_SECRET, timestamp)
+    return headers
 
 
 def _http_event(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
@@ -300,7 +307,7 @@ class Simulator:
         body = json.dumps(event.body.get("detail", event.body)).encode()
         response = runtime.invoke(
             ingestion,
-            _http_event(body, {"content-type": "application/json", "x-hub-signature-256": _sign(body)}),
+            _http_event(body, _signed_headers(body, ingestion.environment)),
         )
         status = response.get("statusCode") if isinstance(response, dict) else None
         tapped = aws.drain(aws.taps[bus], region)
