@@ -560,3 +560,6 @@ def register(sub: Any) -> None:
     )
     lint_parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     lint_parser.set_defaults(func=_cmd_lint)
+    from genesys_audit_tools import backtest
+
+    backtest.register(rules_sub)
