@@ -119,12 +119,17 @@ def read_log_group(
     name: str,
     since: datetime,
     until: datetime,
+    *,
     progress: Callable[[str], None] | None = None,
+    page_size: int = 10_000,
 ) -> Iterator[Any]:
     """Messages of a log group (the trail) between two times, with FilterLogEvents, page by page."""
     paginator = client.get_paginator("filter_log_events")
     pages = paginator.paginate(
-        logGroupName=name, startTime=_millis(since), endTime=_millis(until), PaginationConfig={"PageSize": 10000}
+        logGroupName=name,
+        startTime=_millis(since),
+        endTime=_millis(until) - 1,  # the end is exclusive here, inclusive in the API
+        PaginationConfig={"PageSize": page_size},
     )
     read = 0
     try:
@@ -531,7 +536,7 @@ def _history(args: argparse.Namespace, since: datetime, until: datetime) -> tupl
 
         if args.log_group:
             logs = boto3.client("logs", region_name=args.region)
-            sources.append(read_log_group(logs, args.log_group, since, until, _progress))
+            sources.append(read_log_group(logs, args.log_group, since, until, progress=_progress))
             names.append(f"log group {args.log_group} {since:%Y-%m-%dT%H:%MZ} to {until:%Y-%m-%dT%H:%MZ}")
         if args.s3:
             s3 = boto3.client("s3", region_name=args.region)
@@ -555,7 +560,9 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         if args.base_plan or args.base_dir:
             base = rules_from_plan(load_plan(args.base_plan, args.base_dir, _variables(args)))
         items, names = _history(args, since, until)
-        filtered = args.log_group is None or args.events or args.s3 or args.since or args.until
+        # The log group is read between --since and --until (log times); files and objects are
+        # filtered on the events' own times only when the period is given.
+        filtered = bool((args.events or args.s3) and (args.since or args.until))
         result = run(
             head,
             items,
