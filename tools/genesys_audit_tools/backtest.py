@@ -358,7 +358,7 @@ class BacktestResult:
         out.append("")
         for r in (r for r in self.rules if r.status == "changed"):
             out += [
-                f"#### `{r.key}` changed: now matches {r.newly_matched:,} audits it did not, "
+                f"#### `{r.key}` changed: now matches {r.newly_matched:,} audit(s) it did not, "
                 f"no longer matches {r.no_longer_matched:,}",
                 "",
             ]

@@ -46,6 +46,24 @@ class _Formula:
         self.ors = ors
 
 
+class _Event:
+    """What one event's matching has found so far: objects per chain, values per field, leaf results."""
+
+    __slots__ = ("ambiguous", "event", "objects", "results", "spread", "values")
+
+    def __init__(
+        self, event: dict[str, Any], found: tuple[list[Any], bool, dict[int, list[Any]]], sizes: tuple[int, int]
+    ) -> None:
+        objects, ambiguous, spread = found
+        fields, tests = sizes
+        self.event = event
+        self.objects = objects
+        self.ambiguous = ambiguous
+        self.spread = spread
+        self.values: list[list[Any] | None] = [None] * fields
+        self.results: list[bool | None] = [None] * tests
+
+
 class _Rule:
     __slots__ = ("chains", "compiled", "formula")
 
@@ -162,10 +180,10 @@ class RuleSet(Generic[K]):
         """Positions (in the order given) of the rules `event` (a dict) matches."""
         if not isinstance(event, dict):
             return []
-        objects, ambiguous = self._resolve(event)
-        values: list[list[Any] | None] = [None] * len(self._fields)
+        state = _Event(event, self._resolve(event), (len(self._fields), len(self._tests)))
+        values = state.values
         for field_id in self._index_fields:
-            values[field_id] = self._field_values(event, objects, field_id)
+            values[field_id] = self._field_values(state, field_id)
         candidates = set(self._always)
         for field_id, by_value in self._index.items():
             for value in values[field_id]:  # type: ignore[union-attr]
@@ -173,23 +191,24 @@ class RuleSet(Generic[K]):
                     hit = by_value.get(value)
                     if hit:
                         candidates.update(hit)
-        results: list[bool | None] = [None] * len(self._tests)
         matched: list[int] = []
         for i in sorted(candidates):
             rule = self._rules[i]
-            if ambiguous and any(objects[c] is _AMBIGUOUS for c in rule.chains):
+            if state.ambiguous and any(state.objects[c] is _AMBIGUOUS for c in rule.chains):
                 # Several objects at one step: the engine's same-element rule decides.
                 if rule.compiled.matches(event):
                     matched.append(i)
-            elif self._holds(rule.formula, event, objects, values, results):
+            elif self._holds(rule.formula, state):
                 matched.append(i)
         return matched
 
-    def _resolve(self, event: dict[str, Any]) -> tuple[list[Any], bool]:
+    def _resolve(self, event: dict[str, Any]) -> tuple[list[Any], bool, dict[int, list[Any]]]:
         """The event's object at each chain of the nesting (a dict, None when missing, or _AMBIGUOUS),
-        and whether any chain is ambiguous. A one-key step into a dict or a scalar is the engine's own
-        fast path (`objects_at`), inlined; anything else (arrays, dotted keys) is the engine's walk."""
+        whether any chain is ambiguous, and the objects of the ambiguous chains whose parent is not.
+        A one-key step into a dict or a scalar is the engine's own fast path (`objects_at`), inlined;
+        anything else (arrays, dotted keys) is the engine's walk."""
         objects: list[Any] = [event] + [None] * (len(self._chains) - 1)
+        spread: dict[int, list[Any]] = {}
         ambiguous = False
         for chain_id, parent_id, segments, key in self._steps:
             parent = objects[parent_id]
@@ -207,43 +226,38 @@ class RuleSet(Generic[K]):
             if len(found) > 1:
                 objects[chain_id] = _AMBIGUOUS
                 ambiguous = True
+                spread[chain_id] = [o for o in found if isinstance(o, dict)]
             elif found and isinstance(found[0], dict):
                 objects[chain_id] = found[0]
-        return objects, ambiguous
+        return objects, ambiguous, spread
 
-    def _field_values(self, event: dict[str, Any], objects: list[Any], field_id: int) -> list[Any]:
+    def _field_values(self, state: _Event, field_id: int) -> list[Any]:
         chain_id, segments, key = self._fields[field_id]
-        obj = objects[chain_id]
+        obj = state.objects[chain_id]
         if obj is None:
             return []
         if obj is _AMBIGUOUS:  # for the index only: every value the engine could test there
-            return eventpattern.values_along(event, self._chains[chain_id], segments)
+            several = state.spread.get(chain_id)
+            if several is None:  # an ambiguous parent: walk from the top
+                return eventpattern.values_along(state.event, self._chains[chain_id], segments)
+            return [v for o in several for v in eventpattern.values_at(o, segments)]
         if key is not None and key in obj:  # the engine's fast path (`values_at`) for a scalar
             value = obj[key]
             if not isinstance(value, list):
                 return [value]
         return eventpattern.values_at(obj, segments)
 
-    def _holds(
-        self,
-        formula: _Formula,
-        event: dict[str, Any],
-        objects: list[Any],
-        values: list[list[Any] | None],
-        results: list[bool | None],
-    ) -> bool:
-        tests, condition_field = self._tests, self._condition_field
+    def _holds(self, formula: _Formula, state: _Event) -> bool:
+        """The formula over the event's field values, each leaf test run once per event."""
+        tests, condition_field, values, results = self._tests, self._condition_field, state.values, state.results
         for condition_id in formula.leaves:
             result = results[condition_id]
             if result is None:
                 field_id = condition_field[condition_id]
                 found = values[field_id]
                 if found is None:
-                    found = values[field_id] = self._field_values(event, objects, field_id)
+                    found = values[field_id] = self._field_values(state, field_id)
                 result = results[condition_id] = tests[condition_id](found)
             if not result:
                 return False
-        for group in formula.ors:
-            if not any(self._holds(branch, event, objects, values, results) for branch in group):
-                return False
-        return True
+        return all(any(self._holds(branch, state) for branch in group) for group in formula.ors)
