@@ -65,6 +65,13 @@ def lambda_context() -> FakeLambdaContext:
 
 
 @pytest.fixture
+def make_lambda_context() -> Callable[..., FakeLambdaContext]:
+    """`make_lambda_context(timeout_ms=...)`: a fake Lambda context with other settings. (A fixture, because
+    `from conftest import ...` reaches whichever conftest module pytest imported last.)"""
+    return FakeLambdaContext
+
+
+@pytest.fixture
 def aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """Fake credentials, eu-central-1, Powertools test settings (tracing off, test namespace)."""
     values = {

@@ -305,12 +305,9 @@ def test_a_redirect_is_a_channel_failure_and_is_not_followed(harness: AlertHarne
 
 
 def _short_lived(
-    monkeypatch: pytest.MonkeyPatch, receiver: Receiver, *, timeout_ms: int, http_timeout_s: int
+    monkeypatch: pytest.MonkeyPatch, receiver: Receiver, context: Any, *, http_timeout_s: int
 ) -> tuple[AlertHarness, Any]:
-    """The handler under a function timeout of `timeout_ms`, with a 1 s deadline margin."""
-    from conftest import FakeLambdaContext
-
-    context = FakeLambdaContext(timeout_ms=timeout_ms)
+    """The handler under the (short) function timeout of `context`, with a 1 s deadline margin."""
     harness = _start(
         monkeypatch,
         context,
@@ -322,12 +319,12 @@ def _short_lived(
 
 
 def test_a_stalled_channel_delays_none_of_the_others(
-    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, receiver: Receiver, make_lambda_context: Any
 ) -> None:
     from moto import mock_aws
 
     with mock_aws():
-        harness, context = _short_lived(monkeypatch, receiver, timeout_ms=6_000, http_timeout_s=3)
+        harness, context = _short_lived(monkeypatch, receiver, make_lambda_context(timeout_ms=6_000), http_timeout_s=3)
         receiver.delay("/slack", 60)  # accepts the connection, never answers
         result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
         assert result["status"] == "sent"
@@ -342,13 +339,13 @@ def test_a_stalled_channel_delays_none_of_the_others(
 
 
 def test_channels_that_never_answer_do_not_outlive_the_function(
-    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, receiver: Receiver, make_lambda_context: Any
 ) -> None:
     from moto import mock_aws
 
     with mock_aws():
         # one after another, the three would take 3 x (2 s + 0.2 s + 2 s): longer than the function has
-        harness, context = _short_lived(monkeypatch, receiver, timeout_ms=8_000, http_timeout_s=2)
+        harness, context = _short_lived(monkeypatch, receiver, make_lambda_context(timeout_ms=8_000), http_timeout_s=2)
         for path in ("/slack", "/teams", "/pagerduty"):
             receiver.delay(path, 60)
         result = harness.invoke(alert_input(event("01_oauthclient_delete.json")))
