@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,12 +11,6 @@ from genesys_audit.backfill.credentials import ClientCredentials
 from genesys_audit.enrichment.client import GenesysReader
 from genesys_audit.enrichment.resolve import Resolver
 from genesys_audit_tools.simulate.fake_genesys import CLIENT_ID, CLIENT_SECRET, FakeGenesys, sample_directory, serve
-
-EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
-
-
-def event(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text())
 
 
 @pytest.fixture

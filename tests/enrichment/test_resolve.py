@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import event
 
 from genesys_audit.alerting.message import SUBJECT_MAX, build_alert, parse_input, slack_payload, teams_payload
 from genesys_audit.audit import AuditView
@@ -17,7 +18,12 @@ from genesys_audit.enrichment.resolve import Resolver, targets
 from genesys_audit_tools.simulate.fake_genesys import ACTOR_ID, FakeGenesys
 
 Make = Callable[..., Resolver]
+EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 DELETED_CLIENT = "c3d4e5f6-3333-4c4c-8d8d-000000000003"
+
+
+def event(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text())
 
 
 def view_of(name: str) -> AuditView:
