@@ -104,6 +104,7 @@ class FakeGenesys:
     # Directory reads (name enrichment): path -> JSON body; a path not listed answers 404 (deleted).
     directory: dict[str, dict[str, Any]] = field(default_factory=dict)
     directory_delay: float = 0.0  # seconds every directory read waits before answering (a slow server)
+    slow_paths: dict[str, float] = field(default_factory=dict)  # path -> seconds that one read waits
     directory_status: int | None = None  # answer every directory read with this status instead (429, 503...)
     expires_in: int = 86399  # the token lifetime the login reports
     token_generation: int = 0  # bumped by `expire_tokens`: tokens issued before are refused with 401
@@ -242,8 +243,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def _directory(self, path: str) -> None:
         fake = self.fake
-        if fake.directory_delay:
-            time.sleep(fake.directory_delay)
+        delay = fake.directory_delay + fake.slow_paths.get(path, 0.0)
+        if delay:
+            time.sleep(delay)
         if fake.directory_status is not None:
             self._send(fake.directory_status, {"message": "injected failure", "status": fake.directory_status})
             return
@@ -329,6 +331,7 @@ class Aws:
 
 
 ACTOR_ID = "a1b2c3d4-1111-4a4a-8b8b-000000000001"  # the acting user of the sample events
+SLOW_USER_ID = "9f9f9f9f-0000-4000-8000-00000000e0e0"  # the service user of one sample: the demo answers it late
 
 
 def sample_directory() -> dict[str, dict[str, Any]]:
@@ -343,6 +346,8 @@ def sample_directory() -> dict[str, dict[str, Any]]:
     return {
         f"/api/v2/users/{ACTOR_ID}": user(ACTOR_ID, "Jane Doe", "jane.doe@example.com", "Contact Center Admin",
                                           "IT Security"),
+        f"/api/v2/users/{SLOW_USER_ID}": user(SLOW_USER_ID, "Bulk Maintenance", "svc-bulk@example.com", "Service user",
+                                              "IT"),
         "/api/v2/users/b2c3d4e5-2222-4b4b-9c9c-000000000002": user(
             "b2c3d4e5-2222-4b4b-9c9c-000000000002", "Sam Agent", "sam.agent@example.com", "Agent", "Support"),
         "/api/v2/oauth/clients/d4e5f6a7-4444-4d4d-9e9e-000000000004": {
