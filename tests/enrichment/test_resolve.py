@@ -11,7 +11,14 @@ from typing import Any
 
 import pytest
 
-from genesys_audit.alerting.message import SUBJECT_MAX, build_alert, parse_input, slack_payload, teams_payload
+from genesys_audit.alerting.message import (
+    SUBJECT_MAX,
+    build_alert,
+    pagerduty_payload,
+    parse_input,
+    slack_payload,
+    teams_payload,
+)
 from genesys_audit.audit import AuditView
 from genesys_audit.enrichment.client import login_base_url
 from genesys_audit.enrichment.resolve import Resolver, targets
@@ -53,6 +60,10 @@ def test_acting_user_division_ids_and_a_deleted_entity_are_named(make_resolver: 
         "divisionId: 1b2c3d4e-8888-4b8b-9c9c-000000000008 (Home) -> "
         "2c3d4e5f-9999-4c9c-8d8d-000000000009 (Restricted - Finance)"
     )
+    page = pagerduty_payload(alert, "key")["payload"]
+    assert page["summary"] == alert.subject and page["custom_details"]["Who"] == facts["Who"]
+    assert "(Restricted - Finance)" in page["custom_details"]["Property changes"][0]
+    assert "Jane Doe" in alert.text()  # the SNS body
     deleted = alert_for("01_oauthclient_delete.json", make_resolver())
     assert dict(deleted.facts)["What"].endswith("(deleted in Genesys: the name is the audit's)")
     assert "Names" not in dict(deleted.facts)  # a 404 is an answer, not a failure
