@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from genesys_audit_tools.simulate.fake_genesys import ACTOR_ID, CLIENT_ID, CLIENT_SECRET, FakeGenesys
+from genesys_audit_tools.simulate.fake_genesys import (
+    ACTOR_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FakeGenesys,
+    sample_directory,
+    serve,
+)
 from genesys_audit_tools.simulate.receivers import Receiver
 
 EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
@@ -51,6 +58,13 @@ def _enrichment_env(monkeypatch: pytest.MonkeyPatch, genesys: FakeGenesys, budge
     from genesys_audit.secrets import clear_cache
 
     clear_cache()
+
+
+@pytest.fixture
+def genesys() -> Iterator[FakeGenesys]:
+    """The project's fake Genesys API on 127.0.0.1, serving the sample directory."""
+    with serve(FakeGenesys(directory=sample_directory())) as fake:
+        yield fake
 
 
 @pytest.fixture

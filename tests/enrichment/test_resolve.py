@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +20,39 @@ from genesys_audit.alerting.message import (
     teams_payload,
 )
 from genesys_audit.audit import AuditView
-from genesys_audit.enrichment.client import login_base_url
+from genesys_audit.backfill.credentials import ClientCredentials
+from genesys_audit.enrichment.client import GenesysReader, login_base_url
 from genesys_audit.enrichment.resolve import Resolver, targets
-from genesys_audit_tools.simulate.fake_genesys import ACTOR_ID, FakeGenesys
+from genesys_audit_tools.simulate.fake_genesys import (
+    ACTOR_ID,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    FakeGenesys,
+    sample_directory,
+    serve,
+)
 
 Make = Callable[..., Resolver]
 EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 DELETED_CLIENT = "c3d4e5f6-3333-4c4c-8d8d-000000000003"
+
+
+@pytest.fixture
+def genesys() -> Iterator[FakeGenesys]:
+    """The project's fake Genesys API on 127.0.0.1, serving the sample directory."""
+    with serve(FakeGenesys(directory=sample_directory())) as fake:
+        yield fake
+
+
+@pytest.fixture
+def make_resolver(genesys: FakeGenesys) -> Make:
+    """A resolver (its own token and cache, like a fresh container) reading from the fake."""
+
+    def make(*, secret: str = CLIENT_SECRET, ttl: float = 300, **reader: Any) -> Resolver:
+        creds = ClientCredentials(CLIENT_ID, secret)
+        return Resolver(GenesysReader(genesys.url, lambda: creds, **reader), ttl_seconds=ttl)
+
+    return make
 
 
 def event(name: str) -> dict[str, Any]:
