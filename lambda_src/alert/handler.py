@@ -47,12 +47,23 @@ def _sns() -> Any:
     return SNS
 
 
+DYNAMODB: Any = None
+
+
+def _dynamodb() -> Any:
+    """The client of the names cache in the idempotency table (created on first use, short timeouts)."""
+    global DYNAMODB  # noqa: PLW0603 - the one cached client
+    if DYNAMODB is None:
+        DYNAMODB = make_client("dynamodb", max_attempts=1, connect_timeout=0.5, read_timeout=0.5)
+    return DYNAMODB
+
+
 def _read_secret(secret_id: str) -> str:
     return get_secret_string(secret_id, max_age=SETTINGS.secret_max_age_seconds)
 
 
 CHANNELS = channels_for(SETTINGS, _sns, _read_secret)
-NAMES = resolver_for(SETTINGS.enrichment, _read_secret)
+NAMES = resolver_for(SETTINGS.enrichment, _read_secret, table=SETTINGS.idempotency.table, dynamodb=_dynamodb)
 
 
 def _deadline(context: Any) -> float:

@@ -40,7 +40,20 @@ def _log_finding(item: dict[str, Any]) -> None:
 
 
 SINK = load_sink(SETTINGS.sink, _log_finding)
-NAMES = resolver_for(SETTINGS.enrichment, get_secret_string)
+DYNAMODB: Any = None
+
+
+def _dynamodb() -> Any:
+    """The client of the names cache in the idempotency table (created on first use, short timeouts)."""
+    global DYNAMODB  # noqa: PLW0603 - the one cached client
+    if DYNAMODB is None:
+        from genesys_audit.awsclient import make_client
+
+        DYNAMODB = make_client("dynamodb", max_attempts=1, connect_timeout=0.5, read_timeout=0.5)
+    return DYNAMODB
+
+
+NAMES = resolver_for(SETTINGS.enrichment, get_secret_string, table=SETTINGS.idempotency.table, dynamodb=_dynamodb)
 
 
 def _names(view: AuditView) -> Names | None:

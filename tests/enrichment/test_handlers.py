@@ -181,3 +181,28 @@ def test_finding_carries_names_and_a_note_when_they_are_unavailable(
         assert refused["names"]["status"] == "partial"  # both users come from the container's cache
         assert refused["names"]["note"] == "some names unavailable: HTTP 403 (missing permission); ids shown"
         assert [item["name"] for item in refused["names"]["resolved"]] == ["Jane Doe", "Sam Agent"]
+
+
+def test_a_second_container_reads_the_names_from_the_idempotency_table(
+    aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, lambda_context: Any, receiver: Receiver,
+    genesys: FakeGenesys,
+) -> None:
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        _enrichment_env(monkeypatch, genesys, 1500)
+        first, _, _ = _alert_module(monkeypatch, receiver)
+        assert first.handler(_payload("05_user_division_move.json"), lambda_context)["status"] == "sent"
+        reads = genesys.directory_reads()
+        assert len(reads) == 4
+        items = boto3.client("dynamodb").scan(TableName=TABLE)["Items"]
+        assert sum(i["id"]["S"].startswith("names#") for i in items) == 4
+        import alert.handler as module
+
+        second = importlib.reload(module)  # another container: its own token and memory cache
+        again = _payload("05_user_division_move.json")
+        again["event"]["detail"]["eventBody"]["id"] = "9e8d7c6b-0005-4f00-8a00-bb0000000005"  # another audit
+        result = second.handler(again, lambda_context)
+        assert result["status"] == "sent" and result["subject"].endswith("by user [Jane Doe]")
+        assert genesys.directory_reads() == reads  # no second lookup in Genesys

@@ -62,3 +62,21 @@ def test_the_consumer_asks_for_names_only_for_a_finding() -> None:
     assert asked == ["a2"]
     assert found[0]["names"] == {"status": "unavailable", "note": "names unavailable: timed out; ids shown",
                                  "resolved": []}
+
+
+def test_the_table_cache_is_a_cache_only() -> None:
+    from genesys_audit.enrichment.names import Found
+    from genesys_audit.enrichment.store import TableCache
+
+    def broken() -> object:
+        raise RuntimeError("table unavailable")
+
+    cache = TableCache("t", broken, ttl_seconds=300)
+    assert cache.get("user", "u1") is None
+    cache.put(Found("user", "u1", "Jane"))  # no exception: a failed write only costs a lookup later
+
+    class Expired:
+        def get_item(self, **_: object) -> dict[str, object]:
+            return {"Item": {"expiration": {"N": "1"}, "found": {"S": '{"name": "Old"}'}}}
+
+    assert TableCache("t", Expired, ttl_seconds=300).get("user", "u1") is None  # TTL deletion runs late

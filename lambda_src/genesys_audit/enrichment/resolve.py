@@ -4,7 +4,8 @@ Looked up: the acting user, the acting OAuth client (then its roles, when time i
 its type has a read endpoint, division ids in property changes, role ids in role grants, and the user and
 role of a role membership (Genesys names that entity `<userId>--<roleId>--<orgId>`). Only id-shaped values
 are looked up (letters, digits and dashes): a hostile value never reaches a URL path. Answers, 404s
-included, are cached per container for a TTL; failures are not cached.
+included, are cached per container for a TTL, and optionally shared between containers (`store`, the
+function's idempotency table); failures are not cached.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from genesys_audit.audit import AuditView
 from genesys_audit.enrichment.client import GenesysReader, LookupFailed, NotFound
 from genesys_audit.enrichment.names import Found, Names, clean
+from genesys_audit.enrichment.store import TableCache
 
 # kind -> read endpoint; each needs one read-only permission (README, "Enrichment").
 PATHS = {
@@ -101,8 +103,10 @@ class Resolver:
         ttl_seconds: float = 300,
         clock: Callable[[], float] = time.monotonic,
         max_workers: int = 8,
+        shared: TableCache | None = None,
     ) -> None:
         self.reader = reader
+        self.shared = shared
         self.ttl = ttl_seconds
         self._clock = clock
         self._max_workers = max_workers
@@ -118,10 +122,14 @@ class Resolver:
             return entry[1]
 
     def _lookup(self, kind: str, ident: str, deadline: float) -> Found:
-        try:
-            found = parse(kind, ident, self.reader.get(PATHS[kind].format(id=ident), deadline))
-        except NotFound:
-            found = Found(kind, ident, deleted=True)
+        found = self.shared.get(kind, ident) if self.shared is not None else None
+        if found is None:
+            try:
+                found = parse(kind, ident, self.reader.get(PATHS[kind].format(id=ident), deadline))
+            except NotFound:
+                found = Found(kind, ident, deleted=True)
+            if self.shared is not None:
+                self.shared.put(found)
         with self._lock:
             self._cache[(kind, ident)] = (self._clock() + self.ttl, found)
         return found
