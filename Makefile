@@ -17,9 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 # The README's first command: plan examples/complete offline, build it in an embedded AWS (moto), replay
 # the fixture corpus through the real Lambda handlers, print the report (Markdown copy for a PR comment).
+# Then examples/enrichment: the same corpus with names looked up in a fake Genesys API on 127.0.0.1.
 demo: $(STAMP)
 	@mkdir -p build
 	$(BIN)/genesys-audit simulate --dir examples/complete --events tests/fixtures/events --markdown build/simulation.md
+	$(BIN)/genesys-audit simulate --dir examples/enrichment --events tests/fixtures/events --markdown build/simulation-enrichment.md
 
 test: lint typecheck fmt-check checkov pytest
 

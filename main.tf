@@ -265,6 +265,7 @@ module "alerting" {
   slack_secret_arn     = var.alerting.slack_secret_arn
   teams_secret_arn     = var.alerting.teams_secret_arn
   pagerduty_secret_arn = var.alerting.pagerduty_secret_arn
+  enrichment           = var.alerting.enrichment
   secrets_kms_key_arns = var.alerting.secrets_kms_key_arns
   skip_replays         = var.alerting.skip_replays
 
@@ -300,6 +301,7 @@ module "consumer" {
   queue_kms_key_arn  = coalesce(local.key_arn, "unset")
   watched_properties = var.consumer.watched_properties
   finding_sink       = var.consumer.finding_sink
+  enrichment         = var.consumer.enrichment
   package            = var.consumer.package
   tags               = local.tags
 }

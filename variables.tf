@@ -257,9 +257,15 @@ variable "alerting" {
     pagerduty_secret_arn = optional(string)
     secrets_kms_key_arns = optional(list(string), [])
     skip_replays         = optional(bool, false)
+    enrichment           = optional(object({ enabled = optional(bool, false), credentials_secret_arn = optional(string), credentials_kms_key_arn = optional(string), genesys_region = optional(string), budget_ms = optional(number, 1500) }), {})
     package              = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}
+
+  validation {
+    condition     = !var.alerting.enrichment.enabled || var.data_residency == "ANY" || contains(lookup(local.residency.genesys_regions, var.data_residency, []), coalesce(var.alerting.enrichment.genesys_region, "-"))
+    error_message = "data_residency = \"${var.data_residency}\" does not allow Genesys region \"${coalesce(var.alerting.enrichment.genesys_region, "-")}\" for alerting.enrichment: names would be read from outside the boundary. Use an org in a Genesys region inside it (${join(", ", lookup(local.residency.genesys_regions, var.data_residency, []))}), set alerting.enrichment.enabled = false, or set data_residency = \"ANY\"."
+  }
 }
 
 variable "siem" {
@@ -286,9 +292,15 @@ variable "consumer" {
     enabled            = optional(bool, false)
     watched_properties = optional(list(string), ["divisionId", "scopes", "secret", "permissionPolicies"])
     finding_sink       = optional(string, "log")
+    enrichment         = optional(object({ enabled = optional(bool, false), credentials_secret_arn = optional(string), credentials_kms_key_arn = optional(string), genesys_region = optional(string), budget_ms = optional(number, 1500) }), {})
     package            = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}
+
+  validation {
+    condition     = !var.consumer.enrichment.enabled || var.data_residency == "ANY" || contains(lookup(local.residency.genesys_regions, var.data_residency, []), coalesce(var.consumer.enrichment.genesys_region, "-"))
+    error_message = "data_residency = \"${var.data_residency}\" does not allow Genesys region \"${coalesce(var.consumer.enrichment.genesys_region, "-")}\" for consumer.enrichment: names would be read from outside the boundary. Use an org in a Genesys region inside it (${join(", ", lookup(local.residency.genesys_regions, var.data_residency, []))}), set consumer.enrichment.enabled = false, or set data_residency = \"ANY\"."
+  }
 }
 
 variable "webhook" {

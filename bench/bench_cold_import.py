@@ -34,6 +34,12 @@ CANDIDATES = {
     "ingestion.handler": "import ingestion.handler",
     "alert.handler": "import alert.handler",
     "consumer.handler": "import consumer.handler",
+    "alert.handler, name enrichment on": (
+        "import os\n"
+        "os.environ.update(GENESYS_ENRICHMENT_ENABLED='true', GENESYS_REGION='mypurecloud.ie',\n"
+        "    GENESYS_CREDENTIALS_SECRET_ARN='arn:aws:secretsmanager:eu-central-1:123456789012:secret:bench')\n"
+        "import alert.handler"
+    ),
     "naive: boto3 + Powertools at module level": (
         "import boto3\n"
         "from aws_lambda_powertools import Logger, Metrics, Tracer\n"

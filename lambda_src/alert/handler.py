@@ -6,6 +6,8 @@ loaded on first use. One audit id alerts once per rule (DynamoDB idempotency on 
 channels are sent concurrently within the function's remaining time less ALERT_DEADLINE_MARGIN_MS; the
 invocation fails, so EventBridge retries and then dead-letters, only when no channel took the alert. When
 the idempotency table is unavailable the alert is sent anyway, marked as possibly repeated (fail open).
+With GENESYS_ENRICHMENT_ENABLED, names are looked up first within ENRICHMENT_BUDGET_MS (at most half the
+time left): whatever is not answered by then is shown as ids with a "names unavailable" note.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from genesys_audit.alerting.service import NoChannelDelivered, channels_for, sen
 from genesys_audit.alerting.settings import AlertSettings
 from genesys_audit.audit import AuditView
 from genesys_audit.awsclient import make_client
+from genesys_audit.enrichment.names import Names
+from genesys_audit.enrichment.settings import resolver_for
 from genesys_audit.idempotency import Once, StoreUnavailable
 from genesys_audit.secrets import get_secret_string
 from genesys_audit.telemetry import entry_point, logger_and_metrics
@@ -33,6 +37,7 @@ M_DUPLICATE = "AlertDuplicatesSuppressed"
 M_SKIPPED = "AlertReplaysSkipped"
 M_CHANNEL_FAILED = "AlertChannelFailures"  # the alerting module's alarm watches this name
 M_DEDUP_UNAVAILABLE = "AlertDeduplicationUnavailable"  # so does its -deduplication-unavailable alarm
+M_NAMES_UNAVAILABLE = "AlertNamesUnavailable"  # enrichment enabled, some or all names not looked up in time
 
 
 def _sns() -> Any:
@@ -42,11 +47,23 @@ def _sns() -> Any:
     return SNS
 
 
+DYNAMODB: Any = None
+
+
+def _dynamodb() -> Any:
+    """The client of the names cache in the idempotency table (created on first use, short timeouts)."""
+    global DYNAMODB  # noqa: PLW0603 - the one cached client
+    if DYNAMODB is None:
+        DYNAMODB = make_client("dynamodb", max_attempts=1, connect_timeout=0.5, read_timeout=0.5)
+    return DYNAMODB
+
+
 def _read_secret(secret_id: str) -> str:
     return get_secret_string(secret_id, max_age=SETTINGS.secret_max_age_seconds)
 
 
 CHANNELS = channels_for(SETTINGS, _sns, _read_secret)
+NAMES = resolver_for(SETTINGS.enrichment, _read_secret, table=SETTINGS.idempotency.table, dynamodb=_dynamodb)
 
 
 def _deadline(context: Any) -> float:
@@ -55,6 +72,22 @@ def _deadline(context: Any) -> float:
     fallback_ms = 2 * SETTINGS.http_timeout_seconds * 1000 + SETTINGS.deadline_margin_ms
     left_ms = remaining() if callable(remaining) else fallback_ms
     return time.monotonic() + max(0, left_ms - SETTINGS.deadline_margin_ms) / 1000.0
+
+
+def _names(view: AuditView, deadline: float) -> Names | None:
+    """Names for the record's ids within the budget (and half the time left), or None when not enabled."""
+    if NAMES is None:
+        return None
+    budget = min(SETTINGS.enrichment.budget_seconds, max(0.0, deadline - time.monotonic()) / 2)
+    try:
+        names = NAMES.resolve(view, budget)
+    except Exception as exc:  # enrichment never stops an alert
+        logger.exception("name enrichment failed")
+        names = Names(failures=(f"enrichment failed ({type(exc).__name__})",))
+    if names.failures:
+        metrics.add_metric(name=M_NAMES_UNAVAILABLE, unit=MetricUnit.Count, value=1)
+        logger.warning("names unavailable", extra={"reasons": list(names.failures), "status": names.status})
+    return names
 
 
 def _deliver(*, alert: Alert, deadline: float) -> dict[str, Any]:
@@ -100,9 +133,10 @@ def _handler(event: Any, context: Any) -> dict[str, Any]:
         return {"status": "skipped", "reason": f"replay {view.replay_name}"}
     if view.audit_id is None:
         logger.warning("audit record has no id: alerting without deduplication")
-    alert = build_alert(alert_input, view)
+    deadline = _deadline(context)
+    alert = build_alert(alert_input, view, _names(view, deadline))
     try:
-        result, duplicate = _send_once(alert, context, _deadline(context))
+        result, duplicate = _send_once(alert, context, deadline)
     except NoChannelDelivered as exc:
         metrics.add_metric(name=M_CHANNEL_FAILED, unit=MetricUnit.Count, value=len(CHANNELS))
         logger.error("alert not delivered by any channel; failing for retry", extra={"details": exc.details})

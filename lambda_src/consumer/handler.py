@@ -17,7 +17,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from genesys_audit.audit import AuditView
 from genesys_audit.consumer.service import consume, load_sink, parse_message
 from genesys_audit.consumer.settings import ConsumerSettings
+from genesys_audit.enrichment.names import Names
+from genesys_audit.enrichment.settings import resolver_for
 from genesys_audit.idempotency import Once
+from genesys_audit.secrets import get_secret_string
 from genesys_audit.telemetry import entry_point, logger_and_metrics
 
 SETTINGS = ConsumerSettings.from_env()
@@ -29,6 +32,7 @@ M_WATCHED = "ConsumerWatchedChanges"
 M_NO_OP = "ConsumerNoOpRecordsDropped"
 M_DUPLICATE = "ConsumerDuplicatesSkipped"
 M_FAILED = "ConsumerRecordsFailed"
+M_NAMES_UNAVAILABLE = "ConsumerNamesUnavailable"
 
 
 def _log_finding(item: dict[str, Any]) -> None:
@@ -36,10 +40,38 @@ def _log_finding(item: dict[str, Any]) -> None:
 
 
 SINK = load_sink(SETTINGS.sink, _log_finding)
+DYNAMODB: Any = None
+
+
+def _dynamodb() -> Any:
+    """The client of the names cache in the idempotency table (created on first use, short timeouts)."""
+    global DYNAMODB  # noqa: PLW0603 - the one cached client
+    if DYNAMODB is None:
+        from genesys_audit.awsclient import make_client
+
+        DYNAMODB = make_client("dynamodb", max_attempts=1, connect_timeout=0.5, read_timeout=0.5)
+    return DYNAMODB
+
+
+NAMES = resolver_for(SETTINGS.enrichment, get_secret_string, table=SETTINGS.idempotency.table, dynamodb=_dynamodb)
+
+
+def _names(view: AuditView) -> Names | None:
+    """Names for the finding within ENRICHMENT_BUDGET_MS; a failure leaves the ids with a note."""
+    if NAMES is None:
+        return None
+    try:
+        names = NAMES.resolve(view, SETTINGS.enrichment.budget_seconds)
+    except Exception as exc:  # enrichment never stops a finding
+        logger.exception("name enrichment failed")
+        names = Names(failures=(f"enrichment failed ({type(exc).__name__})",))
+    if names.failures:
+        metrics.add_metric(name=M_NAMES_UNAVAILABLE, unit=MetricUnit.Count, value=1)
+    return names
 
 
 def _consume(*, view: AuditView) -> str:
-    return consume(view, SETTINGS.watched_properties, SINK)
+    return consume(view, SETTINGS.watched_properties, SINK, _names)
 
 
 ONCE = Once(_consume, SETTINGS.idempotency, key_prefix="consumer")

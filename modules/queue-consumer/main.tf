@@ -74,6 +74,29 @@ data "aws_iam_policy_document" "function" {
       values   = ["sqs.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com", "lambda.${var.region}.amazonaws.com"]
     }
   }
+
+  dynamic "statement" {
+    for_each = var.enrichment.enabled ? [1] : []
+    content {
+      sid       = "ReadGenesysEnrichmentCredentials"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [var.enrichment.credentials_secret_arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.enrichment.enabled && var.enrichment.credentials_kms_key_arn != null ? [1] : []
+    content {
+      sid       = "DecryptGenesysEnrichmentCredentials"
+      actions   = ["kms:Decrypt"]
+      resources = [var.enrichment.credentials_kms_key_arn]
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${var.region}.amazonaws.com"]
+      }
+    }
+  }
 }
 
 module "function" {
@@ -85,14 +108,14 @@ module "function" {
   description     = "Genesys audit detections consumer (idempotent, partial batch failures)"
   handler_package = "consumer"
   policy_json     = try(data.aws_iam_policy_document.function[0].json, "{}")
-  environment = {
+  environment = merge({
     IDEMPOTENCY_TABLE                 = local.table_name
     IDEMPOTENCY_EXPIRES_AFTER_SECONDS = tostring(var.idempotency_expires_after_seconds)
     WATCHED_PROPERTIES                = join(",", var.watched_properties)
     FINDING_SINK                      = var.finding_sink
     POWERTOOLS_SERVICE_NAME           = "consumer"
     POWERTOOLS_METRICS_NAMESPACE      = var.metrics_namespace
-  }
+  }, local.enrichment_environment)
   package               = var.package
   memory_size           = var.memory_size
   timeout               = var.timeout

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
-from fake_genesys import BUS, DETAIL_TYPE, SOURCE, Aws, FakeGenesys, Handler
+from fake_genesys import BUS, DETAIL_TYPE, SOURCE, Aws, FakeGenesys, serve
 
 
 @pytest.fixture
 def genesys() -> Iterator[FakeGenesys]:
     """The fake Genesys API, listening on 127.0.0.1 (a free port) for the test's duration."""
-    fake = FakeGenesys()
-    handler = type("BoundHandler", (Handler,), {"fake": fake})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve(FakeGenesys()) as fake:
         yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -16,8 +16,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from genesys_audit.audit import AuditView, redact_text, shorten
+from genesys_audit.enrichment.names import Names
 
 SUBJECT_MAX = 100  # SNS: <= 100 ASCII characters, no line breaks or control characters
+SUBJECT_ACTOR_MAX = 30  # an actor's name in the subject (its id is shown in the body)
 CHAT_CHANGES_MAX = 15
 TEXT_CHANGES_MAX = 50
 DEFAULT_SEVERITY = "HIGH"
@@ -80,18 +82,26 @@ def ascii_line(text: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in folded).split())
 
 
-def subject(severity: str, view: AuditView) -> str:
+def subject(severity: str, view: AuditView, names: Names | None = None) -> str:
     """`CRITICAL: OAuthClient [Prod-API-Key] Delete by user [<userId>]`, at most 100 ASCII characters.
 
-    When too long the entity name is shortened first, so the severity, type, action and actor survive.
+    With names, the actor is shown by name (`by user [Jane Doe]`; the ids stay in the body). When too long
+    the names are shortened first (the entity's, then the actor's), so the severity, type and action survive.
     """
     head = ascii_line(f"{severity}: {view.entity_type or 'UnknownEntity'} [")
     name = ascii_line(redact_text(view.entity_name or view.entity_id or "unnamed"))
-    tail = ascii_line(f"] {view.action or 'Change'} by {view.actor_kind} [{view.actor_id or 'unknown'}]")
-    room = SUBJECT_MAX - len(head) - len(tail)
-    if room >= 4:
-        return head + shorten(name, room) + tail
-    return shorten(head + name + tail, SUBJECT_MAX)
+    kind = view.actor_kind
+    actor_name = names.short_name("user" if kind == "user" else "client", view.actor_id) if names else None
+    actor = shorten(ascii_line(redact_text(actor_name)), SUBJECT_ACTOR_MAX) if actor_name else ""
+    actor = actor or ascii_line(view.actor_id or "unknown")
+    middle = ascii_line(f"] {view.action or 'Change'} by {kind} [")
+    room = SUBJECT_MAX - len(head) - len(middle) - 1
+    if room >= 8:
+        if len(name) + len(actor) > room:
+            name = shorten(name, max(8, room - len(actor)))
+            actor = shorten(actor, room - len(name))
+        return f"{head}{name}{middle}{actor}]"
+    return shorten(f"{head}{name}{middle}{actor}]", SUBJECT_MAX)
 
 
 @dataclass(frozen=True)
@@ -140,19 +150,41 @@ class Alert:
         return "\n".join(lines) + "\n"
 
 
-def _who(view: AuditView) -> str:
+def _who(view: AuditView, names: Names | None = None) -> str:
+    user = names.user_text(view.user_id) if names else None
+    client = names.client_text(view.client_id) if names else None
     if view.user_id:
         who = f"user {view.user_id}" + (f" ({view.user_display})" if view.user_display else "")
-        return who + (f" via OAuth client {view.client_id}" if view.client_id else "")
+        who += f": {user}" if user else ""
+        if view.client_id:
+            who += f" via OAuth client {view.client_id}" + (f": {client}" if client else "")
+        return who
     if view.client_id:
-        return f"OAuth client {view.client_id} (no user: client credentials)"
+        return f"OAuth client {view.client_id}" + (f": {client}" if client else "") + " (no user: client credentials)"
     return "unknown (no userId or clientId in the record)"
 
 
-def _what(view: AuditView) -> str:
+def _what(view: AuditView, names: Names | None = None) -> str:
     entity = f'"{view.entity_name}"' if view.entity_name else "(no name)"
     ident = f" id {view.entity_id}" if view.entity_id else ""
-    return f"{view.action or 'Change'} {view.entity_type or 'unknown entity'} {entity}{ident}"
+    what = f"{view.action or 'Change'} {view.entity_type or 'unknown entity'} {entity}{ident}"
+    now = names.label(view.entity_id) if names and view.entity_id else None
+    if now == "deleted":
+        return what + " (deleted in Genesys: the name is the audit's)"
+    if now and now != view.entity_name:
+        return what + f' (now named "{now}")'
+    return what
+
+
+def _named_change(line: str, names: Names | None) -> str:
+    """A change summary with each id Genesys named shown as `id (name)` (`id (deleted)` if gone)."""
+    if names is None:
+        return line
+    for kind, ident in names.found:
+        label = names.label(ident)
+        if kind in ("division", "role") and label and ident in line:
+            line = line.replace(ident, f"{ident} ({redact_text(label)})")
+    return line
 
 
 def _where(view: AuditView) -> str:
@@ -166,30 +198,32 @@ def _where(view: AuditView) -> str:
     return "; ".join(parts) or "unknown"
 
 
-def build_alert(alert_input: AlertInput, view: AuditView | None = None) -> Alert:
-    """Render the alert for one matched event."""
+def build_alert(alert_input: AlertInput, view: AuditView | None = None, names: Names | None = None) -> Alert:
+    """Render the alert for one matched event; `names` (enrichment) adds names next to the ids."""
     view = view or AuditView.of(alert_input.event)
     rule = alert_input.rule or "unknown rule"
     facts = [
         ("Rule", f"{rule} ({alert_input.title})" if alert_input.title else rule),
-        ("Who", _who(view)),
-        ("What", _what(view)),
+        ("Who", _who(view, names)),
+        ("What", _what(view, names)),
         ("When", view.event_time or "unknown"),
         ("Where", _where(view)),
         ("Genesys org", view.org_id or "unknown"),
         ("Audit id", view.audit_id or "none"),
     ]
+    if names is not None and names.note:
+        facts.append(("Names", names.note))
     if view.replay_name:
         facts.append(("Replay", f"{view.replay_name} (re-sent from the EventBridge archive)"))
     return Alert(
-        subject=subject(alert_input.severity, view),
+        subject=subject(alert_input.severity, view, names),
         severity=alert_input.severity,
         rule=alert_input.rule,
         title=alert_input.title,
         runbook_url=alert_input.runbook_url,
         view=view,
         facts=tuple((label, redact_text(value)) for label, value in facts),
-        changes=tuple(c.summary() for c in view.changes),
+        changes=tuple(_named_change(c.summary(), names) for c in view.changes),
     )
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from genesys_audit.alerting.channels import PAGERDUTY_EVENTS_URL, ChannelError, check_url
 from genesys_audit.config import env_bool, env_int, env_opt_str, env_str
+from genesys_audit.enrichment.settings import EnrichmentSettings
 from genesys_audit.errors import ConfigError
 from genesys_audit.idempotency import IdempotencySettings
 
@@ -26,6 +27,7 @@ class AlertSettings:
     deadline_margin_ms: int = 1500
     secret_max_age_seconds: int = 300
     tracing_enabled: bool = False
+    enrichment: EnrichmentSettings = field(default_factory=EnrichmentSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AlertSettings:
@@ -51,4 +53,5 @@ class AlertSettings:
             deadline_margin_ms=env_int("ALERT_DEADLINE_MARGIN_MS", 1500, minimum=0, env=env),
             secret_max_age_seconds=env_int("ALERT_SECRET_MAX_AGE_SECONDS", 300, minimum=0, env=env),
             tracing_enabled=env_bool("TRACING_ENABLED", False, env=env),
+            enrichment=EnrichmentSettings.from_env(env),
         )

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from genesys_audit.audit import AuditView, Change, redact
+from genesys_audit.enrichment.names import Names
 
 
 def _canonical(values: tuple[Any, ...]) -> list[str] | None:
@@ -48,8 +49,12 @@ def watched_changes(view: AuditView, watched: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(real))
 
 
-def finding(view: AuditView, watched_hits: tuple[str, ...]) -> dict[str, Any]:
-    """The structured record handed to the sink (what a SIEM indexes), redacted like an alert (`redact`)."""
+def finding(view: AuditView, watched_hits: tuple[str, ...], names: Names | None = None) -> dict[str, Any]:
+    """The structured record handed to the sink (what a SIEM indexes), redacted like an alert (`redact`).
+
+    With enrichment, `names` carries what Genesys named (the acting user and client, the entity or
+    `deleted`, divisions and roles) and, when lookups failed, a "names unavailable" note; ids stay as they are.
+    """
     out: dict[str, Any] = {
         "auditId": view.audit_id,
         "eventTime": view.event_time,
@@ -69,6 +74,8 @@ def finding(view: AuditView, watched_hits: tuple[str, ...]) -> dict[str, Any]:
     }
     if view.replay_name:
         out["replayName"] = view.replay_name
+    if names is not None:
+        out["names"] = names.as_dict()
     safe: dict[str, Any] = redact(out)
     safe["changes"] = [c.summary() for c in view.changes]  # each summary is redacted by `Change.summary`
     return safe

@@ -9,9 +9,11 @@ from typing import Any
 
 from genesys_audit.audit import AuditView
 from genesys_audit.consumer.findings import finding, nothing_changed, watched_changes
+from genesys_audit.enrichment.names import Names
 from genesys_audit.errors import BadRequest, ConfigError
 
 Sink = Callable[[dict[str, Any]], None]
+NamesFor = Callable[[AuditView], Names | None]
 
 
 def parse_message(body: str) -> tuple[dict[str, Any], AuditView]:
@@ -39,10 +41,13 @@ def load_sink(spec: str, log: Sink) -> Sink:
     return sink  # type: ignore[no-any-return]
 
 
-def consume(view: AuditView, watched: tuple[str, ...], sink: Sink) -> str:
-    """`finding` (handed to the sink), `watched` (a finding where a watched property changed) or `no-op`."""
+def consume(view: AuditView, watched: tuple[str, ...], sink: Sink, names_for: NamesFor | None = None) -> str:
+    """`finding` (handed to the sink), `watched` (a finding where a watched property changed) or `no-op`.
+
+    `names_for` (enrichment) is asked only for a finding, never for a no-op.
+    """
     if nothing_changed(view):
         return "no-op"
     hits = watched_changes(view, watched)
-    sink(finding(view, hits))
+    sink(finding(view, hits, names_for(view) if names_for else None))
     return "watched" if hits else "finding"

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from genesys_audit.config import env_bool, env_list, env_str
+from genesys_audit.enrichment.settings import EnrichmentSettings
 from genesys_audit.errors import ConfigError
 from genesys_audit.idempotency import IdempotencySettings
 
@@ -21,6 +22,7 @@ class ConsumerSettings:
     watched_properties: tuple[str, ...] = ()
     sink: str = "log"
     tracing_enabled: bool = False
+    enrichment: EnrichmentSettings = field(default_factory=EnrichmentSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ConsumerSettings:
@@ -36,4 +38,5 @@ class ConsumerSettings:
             watched_properties=env_list("WATCHED_PROPERTIES", env=env),
             sink=sink,
             tracing_enabled=env_bool("TRACING_ENABLED", False, env=env),
+            enrichment=EnrichmentSettings.from_env(env),
         )

@@ -27,6 +27,43 @@ def summary_lines(sim: Simulation) -> list[str]:
     ]
 
 
+def _fact(message: str, label: str) -> str | None:
+    prefix = f"{label}:"
+    return next((line[len(prefix) :].strip() for line in message.splitlines() if line.startswith(prefix)), None)
+
+
+def enrichment_lines(sim: Simulation) -> list[str]:
+    """Names in alerts and findings: one alert and one finding named, and each alert whose names timed out
+    with how long its invocation took (empty when no function had enrichment on)."""
+    if sim.genesys_url is None:
+        return []
+    took = {r["subject"]: seconds for name, seconds, r in sim.invocations if r and isinstance(r.get("subject"), str)}
+    out = [f"Names (enrichment from the fake Genesys API at {sim.genesys_url}):"]
+    named = next(
+        (a for a in sim.alerts if _fact(a.message, "Names") is None and ": " in (_fact(a.message, "Who") or "")), None
+    )
+    if named is not None:
+        out += [f"  alert    {named.subject}", f"           Who: {_fact(named.message, 'Who')}"]
+    for alert in [a for a in sim.alerts if "timed out" in (_fact(a.message, "Names") or "")][:3]:
+        seconds = took.get(alert.subject)
+        out.append(f"  alert    {alert.subject}")
+        out.append(f"           Names: {_fact(alert.message, 'Names')}")
+        if seconds is not None:
+            out.append(f"           sent anyway: the invocation took {seconds:.2f} s")
+    named_findings = [f for f in sim.findings if (f.get("names") or {}).get("status") == "resolved"]
+    finding = max(named_findings, key=lambda f: len(f["names"]["resolved"]), default=None)  # the most names
+    if finding is not None:
+        resolved = ", ".join(
+            f"{item['kind']} {item.get('name') or 'deleted'}" for item in finding["names"]["resolved"]
+        )
+        out.append(f"  finding  {finding.get('entityType')} {finding.get('action')} (audit {finding.get('auditId')}):")
+        out.append(f"           {resolved}")
+    alert_times = [seconds for name, seconds, r in sim.invocations if r and "subject" in r]
+    if alert_times:
+        out.append(f"  alert function: {len(alert_times)} alert(s), slowest invocation {max(alert_times):.2f} s")
+    return out
+
+
 def format_text(sim: Simulation) -> str:
     """Human report for the terminal."""
     out = [f"Simulation of {sim.directory}", ""]
@@ -40,6 +77,8 @@ def format_text(sim: Simulation) -> str:
         out.extend(f"      note: {n}" for n in trace.notes)
     out += ["", "Alerts:"]
     out += [f"  {a.subject}" for a in sim.alerts] or ["  (none)"]
+    if enriched := enrichment_lines(sim):
+        out += ["", *enriched]
     out += ["", "Per target:"]
     out += [f"  {target}: {count}" for target, count in sorted(sim.delivered.items())] or ["  (none)"]
     out += [f"  log group {group}: {count} event(s)" for group, count in sorted(sim.log_events.items())]
@@ -70,6 +109,8 @@ def format_markdown(sim: Simulation) -> str:
         out.append(f"| `{trace.label}` | {trace.path} | {rules} | {targets or '—'} |")
     out += ["", "**Alerts**", ""]
     out += [f"- `{a.subject}`" for a in sim.alerts] or ["- none"]
+    if enriched := enrichment_lines(sim):
+        out += ["", "```", *enriched, "```"]
     out += ["", "| target | events |", "|---|---|"]
     out += [f"| `{target}` | {count} |" for target, count in sorted(sim.delivered.items())]
     out += ["", "| function | metrics (EMF) |", "|---|---|"]

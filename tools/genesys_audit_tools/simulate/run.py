@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import time
@@ -14,8 +15,17 @@ from typing import Any
 
 from genesys_audit_tools import harness
 from genesys_audit_tools.rules import Event, load_events
+from genesys_audit_tools.simulate import findings as finding_sink
 from genesys_audit_tools.simulate import topology as topo
 from genesys_audit_tools.simulate.embedded import EmbeddedAws, is_secret_arn, queue_url, region_of
+from genesys_audit_tools.simulate.fake_genesys import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    SLOW_USER_ID,
+    FakeGenesys,
+    sample_directory,
+    serve,
+)
 from genesys_audit_tools.simulate.receivers import Receiver
 from genesys_audit_tools.simulate.router import Router, Trace
 from genesys_audit_tools.simulate.runtime import LambdaRuntime
@@ -23,6 +33,7 @@ from genesys_audit_tools.simulate.runtime import LambdaRuntime
 REPO = Path(__file__).resolve().parents[3]
 WEBHOOK_SECRET = "simulated-webhook-secret"  # noqa: S105 - a throwaway secret inside the embedded AWS
 Progress = Callable[[str], None]
+SLOW_LOOKUP_SECONDS = 3.0  # the fake Genesys answers one user this late: that alert's names time out
 
 
 @dataclass
@@ -54,6 +65,11 @@ class Simulation:
     delivered: Counter[str] = field(default_factory=Counter)
     # Per function: EMF metric totals from what it printed (its CloudWatch log group in the embedded AWS).
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    # Name enrichment: the fake Genesys API's URL when a function had it on, the findings the consumer
+    # handed to the simulation's sink, and every invocation (function, seconds, result).
+    genesys_url: str | None = None
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    invocations: list[tuple[str, float, dict[str, Any] | None]] = field(default_factory=list)
 
 
 def emf_totals(lines: list[str]) -> dict[str, float]:
@@ -141,6 +157,8 @@ def _http_event(body: bytes, headers: dict[str, str]) -> dict[str, Any]:
 def _secret_value(variable: str, chat: Receiver) -> str | None:
     """What the simulator stores in a secret, judged by the environment variable that names it."""
     name = variable.upper()
+    if "GENESYS_CREDENTIALS" in name:  # name enrichment: the fake Genesys API's OAuth client
+        return json.dumps({"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
     if "SLACK" in name:
         return json.dumps({"url": f"{chat.base_url}/slack/services/T000/B000/XXXX"})
     if "TEAMS" in name:
@@ -158,6 +176,7 @@ class Simulator:
     def __init__(self, directory: str | Path, progress: Progress) -> None:
         self.directory = Path(directory)
         self.progress = progress
+        self.genesys: FakeGenesys | None = None
 
     def run(self, events: list[Event]) -> Simulation:
         """The whole simulation (moto is active only inside)."""
@@ -181,8 +200,13 @@ class Simulator:
             }
         )
         chat, hec = Receiver().start(), Receiver().start()
+        enriching = any(f.environment.get("GENESYS_ENRICHMENT_ENABLED") == "true" for f in topology.functions.values())
         try:
-            with mock_aws():
+            with mock_aws(), contextlib.ExitStack() as stack:
+                if enriching:  # the functions read names from the fake Genesys API on 127.0.0.1
+                    slow = {f"/api/v2/users/{SLOW_USER_ID}": SLOW_LOOKUP_SECONDS}
+                    fake = FakeGenesys(directory=sample_directory(), slow_paths=slow)
+                    self.genesys = stack.enter_context(serve(fake))
                 return self._simulate(topology, events, chat, hec, started)
         finally:
             chat.stop()
@@ -213,6 +237,12 @@ class Simulator:
                 secret = _secret_value(variable, chat) if is_secret_arn(value) else None
                 if secret is not None:
                     runtime.overrides.setdefault(function.arn, {})[variable] = aws.put_secret(value, secret)
+            if self.genesys is not None and function.environment.get("GENESYS_ENRICHMENT_ENABLED") == "true":
+                overrides = runtime.overrides.setdefault(function.arn, {})
+                overrides["GENESYS_API_BASE_URL"] = self.genesys.url  # the region's API, served on loopback
+                if function.environment.get("FINDING_SINK") == "log":  # findings to the report, not the log
+                    overrides["FINDING_SINK"] = finding_sink.SINK
+        finding_sink.FINDINGS.clear()
         router = Router(aws, runtime, hec)
         ingestion = next((f for f in topology.functions.values() if f.handler.startswith("ingestion.")), None)
         partner_buses = [b for b in topology.buses if b.startswith("aws.partner/")]
@@ -286,6 +316,9 @@ class Simulator:
                 "to a receiver on 127.0.0.1."
             ),
             delivered=delivered,
+            genesys_url=self.genesys.url if self.genesys is not None else None,
+            findings=list(finding_sink.FINDINGS),
+            invocations=list(runtime.invocations),
         )
 
     def _webhook(

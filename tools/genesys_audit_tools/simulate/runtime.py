@@ -69,6 +69,8 @@ class LambdaRuntime:
         self.overrides: dict[str, dict[str, str]] = {}
         # What each function printed (EMF metrics, print()), like its CloudWatch log group.
         self.logs: dict[str, list[str]] = {}
+        # Every invocation: (function name, seconds it took, what it returned when it returned a dict).
+        self.invocations: list[tuple[str, float, dict[str, Any] | None]] = []
         if str(source_dir) not in sys.path:
             sys.path.insert(0, str(source_dir))
         # Like a fresh Lambda process: Powertools' parameter providers (dropped with their cached values) hold
@@ -112,8 +114,12 @@ class LambdaRuntime:
         handler = self._handler(function)
         context = LambdaContext(function.name, function.arn)
         output = io.StringIO()
+        started, result = time.monotonic(), None
         try:
             with _environment(self.environment(function)), contextlib.redirect_stdout(output):
-                return handler(payload, context)
+                result = handler(payload, context)
+                return result
         finally:
             self.logs.setdefault(function.name, []).extend(output.getvalue().splitlines())
+            elapsed = time.monotonic() - started
+            self.invocations.append((function.name, elapsed, result if isinstance(result, dict) else None))
