@@ -20,35 +20,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from genesys_audit.record import FIELD_NAMES, REST_ONLY, REST_RENAMED
+
 TAG_KEY = "genesys-audit:rule"
 TAG_SEVERITY = "genesys-audit:severity"
 EXPECTATIONS_FILE = "expectations.json"
 AUDIT_DETAIL_TYPE = "v2.audits.entitytype.{id}.entityid.{id}"
-# Fields of the audit record: under `detail` they are a trap (the record is `detail.eventBody`).
-_RECORD_FIELDS = frozenset(
-    {
-        "id",
-        "userId",
-        "userHomeOrgId",
-        "username",
-        "userDisplay",
-        "clientId",
-        "remoteIp",
-        "serviceName",
-        "level",
-        "eventTime",
-        "message",
-        "action",
-        "entityType",
-        "entity",
-        "propertyChanges",
-        "context",
-        "user",
-        "client",
-        "eventDate",
-        "status",
-    }
-)
+# Fields of the audit record (and the REST API's names for them): under `detail` they are a trap (the record is
+# `detail.eventBody`).
+_RECORD_FIELDS = frozenset((*FIELD_NAMES, *REST_RENAMED, *REST_ONLY))
 
 
 def _engine() -> ModuleType:
