@@ -54,6 +54,13 @@ class Rule:
     event_pattern: dict[str, Any]
     event_bus_name: str | None
     region: str | None
+    arn: str | None = None  # known in an "as applied" plan (the simulator's)
+    enabled: bool = True
+
+    @property
+    def bus(self) -> str:
+        """The bus the rule is on (`default` when the plan names none)."""
+        return self.event_bus_name or "default"
 
     def as_json(self) -> dict[str, Any]:
         """The `--format json` view."""
@@ -115,6 +122,8 @@ def rules_from_plan(raw: Mapping[str, Any]) -> list[Rule]:
                 event_pattern=json.loads(pattern),
                 event_bus_name=values.get("event_bus_name"),
                 region=values.get("region"),
+                arn=values.get("arn"),
+                enabled=(values.get("state") or "ENABLED") == "ENABLED",
             )
         )
     if unknown:
