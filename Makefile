@@ -39,7 +39,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/genesys-audit terraform fmt -recursive .
 
-# pytest includes tests/terraform/test_aws_preflight.py: `genesys-audit check` (quotas, API-model names,
+# pytest includes tests/tools/test_aws_preflight.py: `genesys-audit check` (quotas, API-model names,
 # IAM lint, KMS coverage, ordering) over every example, the harness fixture and a large configuration.
 pytest: $(STAMP)
 	$(BIN)/pytest -n 2 --dist loadgroup

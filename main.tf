@@ -251,7 +251,7 @@ module "monitoring" {
   tags                    = local.tags
 }
 
-# -- issue-6 paths: alert, SIEM, queue consumer, webhook ingestion ---------------------------------------
+# -- destination paths: alert, SIEM, queue consumer, webhook ingestion -----------------------------------
 
 module "alerting" {
   source = "./modules/alerting"

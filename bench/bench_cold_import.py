@@ -1,7 +1,7 @@
 """Cold import of each Lambda handler relative to `import boto3`, each in a fresh interpreter.
 
 Run: .venv/bin/python bench/bench_cold_import.py [--rounds N]   (prints ratios; nothing here is asserted)
-Target (issue #5): every handler <= 1.25x `import boto3`. For scale it also measures the naive handler
+Target: every handler <= 1.25x `import boto3`. For scale it also measures the naive handler
 import: boto3 plus Powertools' Logger, Metrics, Tracer, HTTP resolver, idempotency and batch utilities at
 module level. Rounds interleave the candidates so machine noise hits them alike; the median is reported.
 """

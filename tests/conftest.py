@@ -1,4 +1,5 @@
-"""Shared fixtures: Lambda context, fake AWS environment, Genesys samples directory."""
+"""Shared fixtures: Lambda context, fake AWS environment, Genesys samples directory; the plan fixtures
+(plan_fixtures.py) and the backfill's fake Genesys API and moto bus (backfill_fixtures.py) for every layer."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backfill_fixtures import aws, genesys  # noqa: F401  (fixtures)
+from plan_fixtures import tf_module_refusals, tf_plan, tf_try_plan  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parent.parent
 PLAN_CACHE_ENV = "GENESYS_AUDIT_PLAN_CACHE_DIR"

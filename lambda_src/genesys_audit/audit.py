@@ -1,4 +1,4 @@
-"""A read-only view of one audit event, from plain dicts (no pydantic: the alert and consumer cold paths).
+"""A read-only view of one audit event, from plain dicts, its fields read through the field table `record`.
 
 Every field is optional, as in the real envelope: `username` is often `{"id": ""}`, `clientId` may be `{}`,
 `propertyChanges[].oldValues`/`newValues` may be missing and enums are open. The view never raises on shape:
@@ -16,6 +16,8 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from genesys_audit.record import value
 
 AUDIT_DETAIL_TYPE = "v2.audits.entitytype.{id}.entityid.{id}"
 VALUE_MAX = 120
@@ -79,14 +81,14 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-def _ref(record: dict[str, Any], key: str) -> dict[str, Any]:
-    value = record.get(key)
-    return value if isinstance(value, dict) else {}
+def _field(record: dict[str, Any], path: str) -> str | None:
+    """A non-blank string field of the record, read through the field table (`entity.id`)."""
+    return _text(value(record, path))
 
 
 def record_actor(record: dict[str, Any]) -> str | None:
     """Who acted: `userId`, else `clientId.id` (client-credentials calls carry no user)."""
-    return _text(record.get("userId")) or _text(_ref(record, "clientId").get("id"))
+    return _field(record, "userId") or _field(record, "clientId.id")
 
 
 def partner_org_id(source: Any) -> str | None:
@@ -221,23 +223,22 @@ class AuditView:
             detail = event
         record = (detail or {}).get("eventBody") if detail is not None else event
         record = record if isinstance(record, dict) else {}
-        entity = _ref(record, "entity")
-        ips = record.get("remoteIp")
+        ips = value(record, "remoteIp")
         return cls(
-            audit_id=_text(record.get("id")),
-            entity_type=_text(record.get("entityType")),
-            action=_text(record.get("action")),
-            entity_id=_text(entity.get("id")),
-            entity_name=_text(entity.get("name")),
-            user_id=_text(record.get("userId")),
-            user_display=_text(record.get("userDisplay")) or _text(_ref(record, "username").get("name")),
-            client_id=_text(_ref(record, "clientId").get("id")),
-            level=_text(record.get("level")),
-            service_name=_text(record.get("serviceName")),
-            event_time=_text(record.get("eventTime")),
-            remote_ips=tuple(ip for ip in ips if isinstance(ip, str)) if isinstance(ips, list) else (),
+            audit_id=_field(record, "id"),
+            entity_type=_field(record, "entityType"),
+            action=_field(record, "action"),
+            entity_id=_field(record, "entity.id"),
+            entity_name=_field(record, "entity.name"),
+            user_id=_field(record, "userId"),
+            user_display=_field(record, "userDisplay") or _field(record, "username.name"),
+            client_id=_field(record, "clientId.id"),
+            level=_field(record, "level"),
+            service_name=_field(record, "serviceName"),
+            event_time=_field(record, "eventTime"),
+            remote_ips=tuple(ip for ip in ips if isinstance(ip, str)) if ips is not None else (),
             changes=_changes(record.get("propertyChanges")),
-            org_id=partner_org_id(event.get("source")) or _text(record.get("userHomeOrgId")),
+            org_id=partner_org_id(event.get("source")) or _field(record, "userHomeOrgId"),
             source=_text(event.get("source")),
             region=_text(event.get("region")),
             replay_name=_text(event.get("replay-name")),

@@ -11,11 +11,17 @@ locals {
   output_dir = coalesce(var.output_dir, "${path.root}/.build/lambda")
 
   included = concat([var.handler_package], var.shared_packages)
-  # Everything at the top of source_dir that is not ours to ship in this zip (the other handlers,
+  files    = var.create ? fileset(local.source_dir, "**") : []
+  # The files each handler imports, found statically and committed as source_dir/packages.json
+  # (`python -m genesys_audit_tools.lambdazip` writes it; a test keeps it current). A handler without
+  # an entry (another source_dir) ships its package and shared_packages whole.
+  manifest = var.create ? try(jsondecode(file("${local.source_dir}/packages.json")), {}) : {}
+  shipped  = lookup(local.manifest, var.handler_package, null)
+  # What is not ours to ship in this zip (other handlers, library modules this handler never imports,
   # stray files), plus caches that would make the hash depend on the machine.
-  top_level = var.create ? distinct([for f in fileset(local.source_dir, "**") : split("/", f)[0]]) : []
+  top_level = distinct([for f in local.files : split("/", f)[0]])
   excludes = concat(
-    sort([for entry in local.top_level : entry if !contains(local.included, entry)]),
+    local.shipped == null ? sort([for entry in local.top_level : entry if !contains(local.included, entry)]) : sort([for f in local.files : f if !contains(local.shipped, f)]),
     ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".*", "**/.*"],
   )
 

@@ -34,6 +34,6 @@ output "powertools_layer_arn" {
 }
 
 output "excludes" {
-  description = "Paths left out of the zip (other handlers, caches), for review."
+  description = "Paths left out of the zip (other handlers, library modules the handler does not import, caches), for review."
   value       = local.excludes
 }

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 import zipfile
+from importlib import metadata
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
-from genesys_audit_tools import harness
+from genesys_audit_tools import harness, lambdazip
 from genesys_audit_tools.standin import archive as standin_archive
 
 pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-modules")]
@@ -23,7 +27,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "packaging"
 FIXTURE_REL = FIXTURE.relative_to(REPO)
 REGION = "eu-west-1"
 POWERTOOLS = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312"
-HANDLERS = ("alert", "ingestion", "consumer")
+HANDLERS = ("alert", "ingestion", "consumer", "backfill")
 
 
 @pytest.fixture(scope="module")
@@ -57,8 +61,8 @@ def _hashes(plan: harness.Plan) -> dict[str, str]:
     }
 
 
-def _zip_names(plan: harness.Plan, fixture_dir: Path, handler: str, tmp_path: Path) -> list[str]:
-    """Rebuild a planned zip from its planned inputs, prove it is the planned one, and list it."""
+def _zip(plan: harness.Plan, fixture_dir: Path, handler: str, tmp_path: Path) -> Path:
+    """Rebuild a planned zip from its planned inputs and prove it is the planned one."""
     data = next(d for d in plan.data_sources("archive_file") if d.address.startswith(f"module.{handler}."))
     out = tmp_path / f"{handler}.zip"
     rebuilt = standin_archive.build(
@@ -74,7 +78,12 @@ def _zip_names(plan: harness.Plan, fixture_dir: Path, handler: str, tmp_path: Pa
     assert (
         base64.b64encode(hashlib.sha256(out.read_bytes()).digest()).decode() == rebuilt["output_base64sha256"]
     )
-    return zipfile.ZipFile(out).namelist()
+    return out
+
+
+def _zip_names(plan: harness.Plan, fixture_dir: Path, handler: str, tmp_path: Path) -> list[str]:
+    """The names in a planned zip."""
+    return zipfile.ZipFile(_zip(plan, fixture_dir, handler, tmp_path)).namelist()
 
 
 def test_layers_public_powertools_by_region_and_architecture_or_user_built(plan):
@@ -108,6 +117,101 @@ def test_the_repository_zips_carry_only_our_code(plan, tmp_path):
         assert "genesys_audit/__init__.py" in names
         assert all(n.startswith((f"{handler}/", "genesys_audit/")) for n in names), names
         assert not any("__pycache__" in n or n.endswith(".pyc") for n in names), names
+
+
+def test_the_zip_manifest_is_current():
+    committed = (REPO / "lambda_src" / lambdazip.MANIFEST).read_text()
+    assert committed == lambdazip.render(), "stale: run `.venv/bin/python -m genesys_audit_tools.lambdazip`"
+    assert set(json.loads(committed)) == set(HANDLERS)
+
+
+def test_the_manifest_follows_lazy_and_relative_imports_and_skips_type_checking_ones(tmp_path):
+    files = {
+        "lib/__init__.py": "",
+        "lib/sub/__init__.py": "from . import leaf\n",
+        "lib/sub/leaf.py": "from ..base import X\n",
+        "lib/base.py": "X = 1\n",
+        "lib/lazy.py": "",
+        "lib/typed.py": "",
+        "lib/unused.py": "",
+        "app/handler.py": (
+            "from typing import TYPE_CHECKING\nimport lib.sub\nif TYPE_CHECKING:\n    import lib.typed\n"
+            "def handler(event, context):\n    from lib import lazy\n    return lazy\n"
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert lambdazip.manifest(tmp_path) == {
+        "app": ["app/handler.py", "lib/__init__.py", "lib/base.py", "lib/lazy.py", "lib/sub/__init__.py",
+                "lib/sub/leaf.py"]
+    }
+
+
+# What each function finds at run time besides its zip: the Lambda Python runtime's boto3, the Powertools
+# layer, and for the backfill the Genesys SDK layer (each with what it depends on).
+RUNTIME = ("boto3",)
+LAYERS = {handler: ("aws_lambda_powertools",) for handler in HANDLERS} | {
+    "backfill": ("aws_lambda_powertools", "PureCloudPlatformClientV2")
+}
+SETTINGS_ENV = {
+    "AWS_DEFAULT_REGION": REGION,
+    "ALERT_TOPIC_ARN": f"arn:aws:sns:{REGION}:123456789012:alerts",
+    "IDEMPOTENCY_TABLE": "idempotency",
+    "EVENT_BUS_NAME": "genesys-audit",
+    "WEBHOOK_SECRET_ARN": f"arn:aws:secretsmanager:{REGION}:123456789012:secret:webhook",
+    "GENESYS_REGION": "mypurecloud.ie",
+    "GENESYS_CREDENTIALS_SECRET_ARN": f"arn:aws:secretsmanager:{REGION}:123456789012:secret:genesys",
+    "CHECKPOINT_PARAMETER_NAME": "/genesys-audit/backfill/checkpoint",
+}
+
+
+def _site(directory: Path, distributions: tuple[str, ...]) -> Path:
+    """A directory holding only these installed distributions and their requirements (a layer's python/)."""
+    directory.mkdir()
+    pending, seen = list(distributions), set()
+    while pending:
+        dist = metadata.distribution(pending.pop())
+        if dist.metadata["Name"].lower() in seen:
+            continue
+        seen.add(dist.metadata["Name"].lower())
+        for requirement in map(Requirement, dist.requires or []):
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+        for top in {f.parts[0] for f in dist.files or []}:
+            if top != ".." and not top.endswith((".dist-info", ".data")) and top != "__pycache__":
+                target = Path(str(dist.locate_file(top)))
+                if target.exists() and not (directory / top).exists():
+                    (directory / top).symlink_to(target)
+    return directory
+
+
+@pytest.mark.parametrize("handler", HANDLERS)
+def test_each_zip_imports_with_only_the_runtime_and_its_layers(plan, tmp_path, handler):
+    archive = zipfile.ZipFile(_zip(plan, FIXTURE, handler, tmp_path))
+    names = sorted(archive.namelist())
+    assert names == json.loads((REPO / "lambda_src" / lambdazip.MANIFEST).read_text())[handler]
+    assert "genesys_audit/eventpattern.py" not in names and f"{handler}/handler.py" in names
+    task = tmp_path / "task"
+    archive.extractall(task)
+    path = [str(task)] + [str(_site(tmp_path / d, (d,))) for d in (*LAYERS[handler], *RUNTIME)]
+    modules = [n.removesuffix(".py").removesuffix("/__init__").replace("/", ".") for n in names]
+    # -I -S: no site-packages, no PYTHONPATH, no user site; only the standard library and `path`.
+    code = (
+        "import importlib, json, sys\n"
+        f"sys.path[:0] = {path!r}\n"
+        f"importlib.import_module({handler + '.handler'!r})\n"
+        f"for name in {modules!r}:\n    importlib.import_module(name)\n"
+        "print(json.dumps(sorted(m.__name__ for m in list(sys.modules.values()) "
+        "if m.__name__.split('.')[0] in ('genesys_audit', 'alert', 'ingestion', 'consumer', 'backfill'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", code], env={"PATH": os.environ.get("PATH", ""), **SETTINGS_ENV},
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    loaded = json.loads(done.stdout.splitlines()[-1])
+    assert f"{handler}.handler" in loaded and set(loaded) <= set(modules) | {handler}
 
 
 def test_each_zip_holds_its_handler_and_the_library_and_nothing_else(tmp_path):

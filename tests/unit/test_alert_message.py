@@ -28,7 +28,7 @@ from genesys_audit.alerting.message import (
 )
 from genesys_audit.audit import AuditView
 from genesys_audit.consumer.findings import finding, nothing_changed, watched_changes
-from genesys_audit.models import AuditRecord
+from genesys_audit.record import FIELD_NAMES
 
 EVENTS = Path(__file__).resolve().parents[1] / "fixtures" / "events"
 
@@ -378,7 +378,7 @@ JSON_VALUES = st.recursive(
 CHANGE_ENTRIES = st.fixed_dictionaries(
     {}, optional={"property": JSON_VALUES, "oldValues": JSON_VALUES, "newValues": JSON_VALUES}
 )
-AUDIT_FIELDS = sorted(AuditRecord.model_fields)  # every field of the one audit record model
+AUDIT_FIELDS = sorted(FIELD_NAMES)  # every field of the one audit record table
 RECORDS = st.fixed_dictionaries(
     {},
     optional={

@@ -21,7 +21,7 @@ nesting is at most one object of the event; where a step reaches several (an arr
 key spelled both nested and dotted) the engine's same-element rule decides and the rule is asked
 of the engine itself. Field values come from the engine's own walk (`objects_at`, `values_at`,
 with its one-key fast path inlined), and leaf tests are the engine's: one implementation of the
-semantics, identical answers (property tests in tests/unit/test_matcher.py check it).
+semantics, identical answers (property tests in tests/tools/test_matcher.py check it).
 """
 
 from __future__ import annotations

@@ -20,35 +20,15 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from genesys_audit.record import FIELD_NAMES, REST_ONLY, REST_RENAMED
+
 TAG_KEY = "genesys-audit:rule"
 TAG_SEVERITY = "genesys-audit:severity"
 EXPECTATIONS_FILE = "expectations.json"
 AUDIT_DETAIL_TYPE = "v2.audits.entitytype.{id}.entityid.{id}"
-# Fields of the audit record: under `detail` they are a trap (the record is `detail.eventBody`).
-_RECORD_FIELDS = frozenset(
-    {
-        "id",
-        "userId",
-        "userHomeOrgId",
-        "username",
-        "userDisplay",
-        "clientId",
-        "remoteIp",
-        "serviceName",
-        "level",
-        "eventTime",
-        "message",
-        "action",
-        "entityType",
-        "entity",
-        "propertyChanges",
-        "context",
-        "user",
-        "client",
-        "eventDate",
-        "status",
-    }
-)
+# Fields of the audit record (and the REST API's names for them): under `detail` they are a trap (the record is
+# `detail.eventBody`).
+_RECORD_FIELDS = frozenset((*FIELD_NAMES, *REST_RENAMED, *REST_ONLY))
 
 
 def _engine() -> ModuleType:
@@ -74,6 +54,13 @@ class Rule:
     event_pattern: dict[str, Any]
     event_bus_name: str | None
     region: str | None
+    arn: str | None = None  # known in an "as applied" plan (the simulator's)
+    enabled: bool = True
+
+    @property
+    def bus(self) -> str:
+        """The bus the rule is on (`default` when the plan names none)."""
+        return self.event_bus_name or "default"
 
     def as_json(self) -> dict[str, Any]:
         """The `--format json` view."""
@@ -135,6 +122,8 @@ def rules_from_plan(raw: Mapping[str, Any]) -> list[Rule]:
                 event_pattern=json.loads(pattern),
                 event_bus_name=values.get("event_bus_name"),
                 region=values.get("region"),
+                arn=values.get("arn"),
+                enabled=(values.get("state") or "ENABLED") == "ENABLED",
             )
         )
     if unknown:

@@ -24,12 +24,11 @@ from typing import Any
 
 from genesys_audit.audit import audit_topic_name
 from genesys_audit.backfill.windows import parse_event_time
+from genesys_audit.record import REST_ONLY, REST_RENAMED
 
 BACKFILL_SOURCE = "genesys-audit-api"
-REST_ONLY = ("status", "application", "initiatingAction", "transactionInitiator", "entityChanges")
 _SAME = ("id", "userHomeOrgId", "remoteIp", "serviceName", "level", "message", "action", "entityType", "entity",
          "propertyChanges", "context")
-_RENAMED = ("user", "client", "eventDate")
 
 
 def topic_time(value: Any) -> Any:
@@ -60,7 +59,7 @@ def to_topic_record(message: Mapping[str, Any]) -> dict[str, Any]:
     if "eventDate" in message:
         record["eventTime"] = topic_time(message["eventDate"])
     for key, value in message.items():  # fields Genesys adds later pass through
-        if key not in record and key not in _SAME and key not in _RENAMED and key not in REST_ONLY:
+        if key not in record and key not in _SAME and key not in REST_RENAMED and key not in REST_ONLY:
             record[key] = value
     return record
 

@@ -3,9 +3,9 @@
 Accepted bodies: one audit record, a JSON array of records, a Genesys notification envelope
 `{topicName, version, eventBody, metadata, timestamp}`, an EventBridge event of the audit topic (what an
 API destination forwards: its `detail` envelope is filed), or an array of these (mixing is allowed).
-A record must be a JSON object with at least one audit field (`id`, `entityType`, `action`,
-`serviceName`, `eventTime`) and the known fields must have their documented JSON types; unknown fields
-and unknown enum values pass through unchanged.
+A record must be a JSON object with at least one identifying field and the known fields must have their
+JSON types, both as the field table `genesys_audit.record` gives them; unknown fields and unknown enum values
+pass through unchanged.
 """
 
 from __future__ import annotations
@@ -18,16 +18,14 @@ from typing import Any
 
 from genesys_audit.audit import audit_topic_name
 from genesys_audit.errors import BadRequest, PayloadTooLarge
+from genesys_audit.record import IDENTIFYING, type_errors, value
 
-AUDIT_KEYS = ("id", "entityType", "action", "serviceName", "eventTime")
+AUDIT_KEYS = IDENTIFYING
 # Nesting levels a body may have (arrays and objects, the body itself is level 1). Audit records nest a few
 # levels; the bound keeps parsing and re-serialising far from Python's recursion limit.
 MAX_DEPTH = 64
 # The keys an EventBridge event always has; a body with them is a whole event, not an audit record.
 _EVENT_KEYS = ("detail-type", "detail", "source")
-_STR_FIELDS = ("id", "userId", "userHomeOrgId", "userDisplay", "serviceName", "level", "eventTime", "action",
-               "entityType")
-_OBJ_FIELDS = ("username", "clientId", "entity", "message", "context")
 _MAX_ERRORS = 20
 
 
@@ -131,38 +129,7 @@ def _record_errors(record: Any, where: str) -> list[str]:
     errors: list[str] = []
     if not any(k in record for k in AUDIT_KEYS):
         errors.append(f"{where}: not an audit record (none of {', '.join(AUDIT_KEYS)})")
-    for key in _STR_FIELDS:
-        value = record.get(key)
-        if value is not None and not isinstance(value, str):
-            errors.append(f"{where}.{key}: expected a string")
-    for key in _OBJ_FIELDS:
-        value = record.get(key)
-        if value is not None and not isinstance(value, dict):
-            errors.append(f"{where}.{key}: expected an object")
-    ips = record.get("remoteIp")
-    if ips is not None and not (isinstance(ips, list) and all(isinstance(ip, str) for ip in ips)):
-        errors.append(f"{where}.remoteIp: expected an array of strings")
-    errors.extend(_changes_errors(record.get("propertyChanges"), where))
-    return errors
-
-
-def _changes_errors(changes: Any, where: str) -> list[str]:
-    if changes is None:
-        return []
-    if not isinstance(changes, list):
-        return [f"{where}.propertyChanges: expected an array"]
-    errors: list[str] = []
-    for n, change in enumerate(changes):
-        if not isinstance(change, dict):
-            errors.append(f"{where}.propertyChanges[{n}]: expected an object")
-            continue
-        prop = change.get("property")
-        if prop is not None and not isinstance(prop, str):
-            errors.append(f"{where}.propertyChanges[{n}].property: expected a string")
-        for vk in ("oldValues", "newValues"):
-            vals = change.get(vk)
-            if vals is not None and not isinstance(vals, list):
-                errors.append(f"{where}.propertyChanges[{n}].{vk}: expected an array")
+    errors.extend(type_errors(record, where))
     return errors
 
 
@@ -251,12 +218,7 @@ def _detail(item: Any, where: str, stamp: str, errors: list[str]) -> dict[str, A
 
 
 def _topic(record: Mapping[str, Any]) -> str:
-    entity = record.get("entity")
-    entity_id = entity.get("id") if isinstance(entity, dict) else None
-    entity_type = record.get("entityType")
-    return audit_topic_name(
-        entity_type if isinstance(entity_type, str) else None, entity_id if isinstance(entity_id, str) else None
-    )
+    return audit_topic_name(value(record, "entityType"), value(record, "entity.id"))
 
 
 def changed_properties(record: Mapping[str, Any]) -> list[str]:

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from genesys_audit_tools.matcher import RuleSet
+from genesys_audit_tools.rules import Rule
 from genesys_audit_tools.simulate.embedded import EmbeddedAws, queue_url, region_of
 from genesys_audit_tools.simulate.receivers import Receiver
 from genesys_audit_tools.simulate.runtime import LambdaRuntime
-from genesys_audit_tools.simulate.topology import Rule, Target, Topology
+from genesys_audit_tools.simulate.topology import Target, Topology
 
 # Lambda retries an asynchronous invocation twice after a function error.
 LAMBDA_ASYNC_ATTEMPTS = 3
@@ -76,19 +77,20 @@ class Router:
         """Match `event` against every rule of `bus` and deliver it to their targets."""
         if bus not in self._matchers:
             rules = self.rules_on(bus)
-            self._matchers[bus] = (rules, RuleSet(enumerate(rule.pattern for rule in rules)))
+            self._matchers[bus] = (rules, RuleSet(enumerate(rule.event_pattern for rule in rules)))
         rules, matcher = self._matchers[bus]
         for rule in (rules[i] for i in matcher.matching_indices(event)):
             trace.rules.append(rule.key)
-            if not rule.targets:
+            targets = self.topology.targets_of(rule)
+            if not targets:
                 trace.notes.append(f"rule {rule.key} matched but has no target")
-            for target in rule.targets:
+            for target in targets:
                 trace.deliveries.append(self._deliver(rule, target, event))
 
     def _deliver(self, rule: Rule, target: Target, event: dict[str, Any]) -> Delivery:
         name = target_name(target, self.topology)
         try:
-            payload = target.input.apply(event, rule_arn=rule.arn, rule_name=rule.name)
+            payload = target.input.apply(event, rule_arn=rule.arn or "", rule_name=rule.name or "")
             detail = self._send(target, payload, event)
             return Delivery(rule.key, name, "delivered", detail)
         except FunctionError as exc:

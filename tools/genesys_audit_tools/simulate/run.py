@@ -275,7 +275,7 @@ class Simulator:
         _ship_function_logs(aws, runtime, topology)
         alerts = self._alerts(aws)
         dead_letter_arns = {q.dead_letter_arn for q in topology.queues.values() if q.dead_letter_arn}
-        dead_letter_arns |= {t.dead_letter_arn for r in topology.rules for t in r.targets if t.dead_letter_arn}
+        dead_letter_arns |= {t.dead_letter_arn for ts in topology.targets.values() for t in ts if t.dead_letter_arn}
         dead_letter_arns |= {f.dead_letter_arn for f in topology.functions.values() if f.dead_letter_arn}
         dead_letters = {
             arn.rsplit(":", 1)[-1]: [

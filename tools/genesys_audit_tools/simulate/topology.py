@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from genesys_audit_tools.harness import Plan, Resource
-from genesys_audit_tools.rules import TAG_SEVERITY, rule_key
+from genesys_audit_tools.rules import Rule, rules_from_plan
 from genesys_audit_tools.simulate.transformer import TargetInput
 
 
@@ -27,22 +27,6 @@ class Target:
     def service(self) -> str:
         """`sqs`, `logs`, `lambda`, `firehose`, `sns`, `events`... from the ARN."""
         return self.arn.split(":")[2]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """A rule with its pattern and targets."""
-
-    key: str
-    name: str
-    arn: str
-    bus: str
-    region: str
-    severity: str | None
-    title: str | None
-    pattern: dict[str, Any]
-    enabled: bool
-    targets: tuple[Target, ...]
 
 
 @dataclass(frozen=True)
@@ -84,7 +68,8 @@ class Topology:
     """Everything the simulator builds."""
 
     buses: dict[str, str]  # name -> region
-    rules: list[Rule]
+    rules: list[Rule]  # rules with a pattern, as `genesys-audit rules` reads them
+    targets: dict[str, tuple[Target, ...]]  # rule address -> its targets
     queues: dict[str, Queue]  # arn -> queue
     log_groups: dict[str, str]  # arn -> name
     topics: dict[str, str]  # arn -> name
@@ -95,6 +80,10 @@ class Topology:
     tables: dict[str, dict[str, Any]]  # name -> planned values
     secrets: dict[str, str]  # arn -> name
     notes: list[str] = field(default_factory=list)
+
+    def targets_of(self, rule: Rule) -> tuple[Target, ...]:
+        """The targets of one rule."""
+        return self.targets.get(rule.address, ())
 
 
 def _first(values: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -122,28 +111,13 @@ def read(plan: Plan, default_region: str = "us-east-1") -> Topology:
             maximum_event_age_in_seconds=retry.get("maximum_event_age_in_seconds"),
         )
         targets_by_rule.setdefault((v.get("event_bus_name") or "default", v["rule"]), []).append(target)
-    rules: list[Rule] = []
+    rules = rules_from_plan(plan.raw)
     for res in plan.resources("aws_cloudwatch_event_rule"):
-        v = res.values
-        if v.get("event_pattern") is None:
+        if res.values.get("event_pattern") is None:
             notes.append(f"{res.address}: no event pattern (scheduled rule), not simulated")
-            continue
-        tags = v.get("tags") or {}
-        bus = v.get("event_bus_name") or "default"
-        rules.append(
-            Rule(
-                key=rule_key(v, res.index, res.address),
-                name=v["name"],
-                arn=v["arn"],
-                bus=bus,
-                region=_region(res, default_region),
-                severity=tags.get(TAG_SEVERITY),
-                title=v.get("description"),
-                pattern=json.loads(v["event_pattern"]),
-                enabled=(v.get("state") or "ENABLED") == "ENABLED",
-                targets=tuple(targets_by_rule.get((bus, v["name"]), [])),
-            )
-        )
+    for rule in rules:
+        if rule.arn is None or rule.name is None:
+            raise ValueError(f"{rule.address}: arn and name unknown; the simulator needs a plan made as applied")
     queues: dict[str, Queue] = {}
     for res in plan.resources("aws_sqs_queue"):
         v = res.values
@@ -185,6 +159,7 @@ def read(plan: Plan, default_region: str = "us-east-1") -> Topology:
     return Topology(
         buses={r.values["name"]: _region(r, default_region) for r in plan.resources("aws_cloudwatch_event_bus")},
         rules=rules,
+        targets={r.address: tuple(targets_by_rule.get((r.bus, r.name or ""), [])) for r in rules},
         queues=queues,
         log_groups={r.values["arn"]: r.values["name"] for r in plan.resources("aws_cloudwatch_log_group")},
         topics={r.values["arn"]: r.values["name"] for r in plan.resources("aws_sns_topic")},

@@ -17,7 +17,7 @@ from genesys_audit_tools import cli, harness
 
 pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-modules")]
 
-FIXTURE = Path(__file__).parent / "fixtures" / "harness"
+FIXTURE = Path(__file__).resolve().parents[1] / "terraform" / "fixtures" / "harness"
 RULE_ARN = "arn:aws:events:eu-west-1:123456789012:rule/harness-bus/harness-oauth"
 QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:harness-queue"
 

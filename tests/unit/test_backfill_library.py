@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 from fake_genesys import NOW, rest_record
 
+from genesys_audit.audit import record_actor
 from genesys_audit.backfill.checkpoint import Checkpoint, FileCheckpoint, SsmCheckpoint
 from genesys_audit.backfill.convert import to_detail, to_topic_record
 from genesys_audit.backfill.credentials import ClientCredentials
 from genesys_audit.backfill.errors import BackfillInputError, UnknownRegion
 from genesys_audit.backfill.regions import GENESYS_REGIONS, api_base_url, region_domain
 from genesys_audit.backfill.windows import check_range, parse_time, split
-from genesys_audit.models import AuditRecord
+from genesys_audit.record import FIELD_NAMES, type_errors
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,9 +76,8 @@ def test_conversion_validates_as_the_topic_model(genesys_samples_dir: Path) -> N
     assert body["userId"] == rest["user"]["id"] and body["username"]["name"] == "Alice Admin"
     assert body["eventTime"] == "2025-06-10T14:21:44.000Z" and body["clientId"] == {}
     assert detail["topicName"] == f"v2.audits.entitytype.Queue.entityid.{rest['entity']['id']}"
-    record = AuditRecord.model_validate(body)
-    assert record.actor() == rest["user"]["id"]
-    assert record.model_extra == {}  # nothing outside the topic schema leaked into eventBody
+    assert type_errors(body, "eventBody") == [] and record_actor(body) == rest["user"]["id"]
+    assert set(body) <= set(FIELD_NAMES)  # nothing outside the topic schema leaked into eventBody
 
 
 def test_conversion_keeps_unknown_fields_and_odd_values() -> None:

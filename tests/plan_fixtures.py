@@ -11,7 +11,7 @@ import pytest
 
 from genesys_audit_tools import harness
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 
 PlanFn = Callable[..., harness.Plan]
 TryPlanFn = Callable[..., harness.PlanOutcome]
