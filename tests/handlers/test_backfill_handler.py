@@ -38,6 +38,13 @@ def handler_env(genesys: FakeGenesys, aws: Aws, monkeypatch: pytest.MonkeyPatch)
     clear_cache()
 
 
+@pytest.fixture
+def lambda_context(make_lambda_context: Any) -> Any:
+    """The backfill function's default timeout (900 s): a run stops 10 s before its timeout, so a 30 s context
+    on a loaded machine (the SDK alone takes seconds to import) would end the run early."""
+    return make_lambda_context(timeout_ms=900_000)
+
+
 def test_scheduled_run_puts_the_lookback_then_nothing(handler_env: Any, genesys: FakeGenesys, aws: Aws,
                                                       lambda_context: Any) -> None:
     import boto3

@@ -42,6 +42,10 @@ def _table(name: str) -> None:
     )
 
 
+# Where the budget is not what a test checks: generous, so a loaded machine still resolves every name.
+RESOLVE_BUDGET_MS = 10_000
+
+
 def _enrichment_env(monkeypatch: pytest.MonkeyPatch, genesys: FakeGenesys, budget_ms: int) -> None:
     import boto3
 
@@ -108,7 +112,7 @@ def test_alert_names_the_actor_on_every_channel_and_escapes_a_hostile_name(
 
     genesys.directory[f"/api/v2/users/{ACTOR_ID}"]["title"] = "<!here> *boss*"
     with mock_aws():
-        _enrichment_env(monkeypatch, genesys, 1500)
+        _enrichment_env(monkeypatch, genesys, RESOLVE_BUDGET_MS)
         module, sqs, tap = _alert_module(monkeypatch, receiver)
         result = module.handler(_payload("05_user_division_move.json"), lambda_context)
         assert result["status"] == "sent", result
@@ -131,7 +135,7 @@ def test_a_slow_genesys_delays_the_alert_by_the_budget_at_most(
 ) -> None:
     from moto import mock_aws
 
-    genesys.directory_delay = 5.0
+    genesys.directory_delay = 10.0
     with mock_aws():
         _enrichment_env(monkeypatch, genesys, 300)
         module, sqs, tap = _alert_module(monkeypatch, receiver)
@@ -142,8 +146,9 @@ def test_a_slow_genesys_delays_the_alert_by_the_budget_at_most(
         [note] = _published(sqs, tap)
     assert "Names:" in note["Message"] and "names unavailable: timed out; ids shown" in note["Message"]
     assert note["Subject"].endswith(f"by user [{ACTOR_ID}]")
-    # budget 0.3 s; the margin covers moto, the idempotency writes and the local channels (measured ~0.2 s)
-    assert elapsed < 0.3 + 1.2, elapsed
+    # budget 0.3 s against a server that answers after 10 s: the alert went out without waiting for it (the
+    # margin covers moto, the idempotency writes and the local channels: ~0.2 s quiet, seconds on a loaded machine)
+    assert elapsed < 0.3 + 4.0, elapsed
 
 
 def test_finding_carries_names_and_a_note_when_they_are_unavailable(
@@ -164,7 +169,7 @@ def test_finding_carries_names_and_a_note_when_they_are_unavailable(
         return [r.__dict__["finding"] for r in caplog.records if r.getMessage() == "genesys audit finding"]
 
     with mock_aws():
-        _enrichment_env(monkeypatch, genesys, 1500)
+        _enrichment_env(monkeypatch, genesys, RESOLVE_BUDGET_MS)
         import consumer.handler as module
 
         module = importlib.reload(module)
@@ -191,7 +196,7 @@ def test_a_second_container_reads_the_names_from_the_idempotency_table(
     from moto import mock_aws
 
     with mock_aws():
-        _enrichment_env(monkeypatch, genesys, 1500)
+        _enrichment_env(monkeypatch, genesys, RESOLVE_BUDGET_MS)
         first, _, _ = _alert_module(monkeypatch, receiver)
         assert first.handler(_payload("05_user_division_move.json"), lambda_context)["status"] == "sent"
         reads = genesys.directory_reads()
