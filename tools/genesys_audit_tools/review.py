@@ -1013,9 +1013,9 @@ def _cmd_review(args: argparse.Namespace) -> int:
         head = _side(args.plan, args.dir, variables, "head")
         if head is not None and args.source:
             head.source_dir = args.source
+        base = _side(args.base_plan, args.base_dir, base_variables, "base")
         if base is not None and (args.base_source or args.source) and base.source_dir is None:
             base.source_dir = args.base_source or args.source
-        base = _side(args.base_plan, args.base_dir, base_variables, "base")
         assert head is not None  # the parser requires --plan or --dir
         events = args.fixtures if args.fixtures and Path(args.fixtures).exists() else None
         review = build(base, head, events=events, history=args.history, run_checks=not args.no_check)

@@ -1,0 +1,294 @@
+"""`genesys-audit review` on synthetic plans: change classification, patterns in words, readability, bad input."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from genesys_audit_tools import cli, review
+from genesys_audit_tools.harness import Plan
+
+REPO = Path(__file__).resolve().parents[2]
+AUDIT = "v2.audits.entitytype.{id}.entityid.{id}"
+
+
+def _plan(resources: list[dict[str, Any]]) -> Plan:
+    items = []
+    for r in resources:
+        module = r.get("module")
+        local = f"{r['type']}.{r['name']}" + (f'["{r["index"]}"]' if "index" in r else "")
+        items.append({
+            "address": f"{module}.{local}" if module else local,
+            "mode": "managed",
+            "type": r["type"],
+            "name": r["name"],
+            "index": r.get("index"),
+            "values": r["values"],
+        })
+    return Plan({"planned_values": {"root_module": {"resources": items}}})
+
+
+def _rule(key: str, pattern: dict[str, Any], severity: str = "HIGH", module: str = "module.p.module.rules") -> dict[str, Any]:
+    return {
+        "module": module, "type": "aws_cloudwatch_event_rule", "name": "this", "index": key,
+        "values": {"name": f"p-{key}", "event_bus_name": "bus", "event_pattern": json.dumps(pattern),
+                   "description": key.title(), "state": "ENABLED",
+                   "tags": {"genesys-audit:rule": key, "genesys-audit:severity": severity}},
+    }
+
+
+def _pattern(entity: str, actions: list[str], excluded: list[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {"entityType": [entity], "action": actions}
+    if excluded:
+        body["clientId"] = {"id": [{"exists": False}, {"anything-but": excluded}]}
+    return {"detail-type": [AUDIT], "detail": {"eventBody": body}}
+
+
+def test_describe_says_what_a_pattern_matches_with_its_exclusions() -> None:
+    pattern = _pattern("OAuthClient", ["Delete", "Update"], ["c1", "c2"])
+    pattern["detail"]["eventBody"]["remoteIp"] = [{"exists": False}, {"anything-but": {"prefix": ["10.20."]}}]
+    assert review.describe(pattern) == (
+        "an audit event and entityType is OAuthClient and action is one of Delete, Update; "
+        "excluding clientId.id in [c1, c2], remoteIp starting with 10.20."
+    )
+    assert review.describe({"source": [{"prefix": "aws.partner/"}], "$or": [{"a": [1]}, {"b": ["x"]}]}) == (
+        "source starting with aws.partner/ and either (a is 1) or (b is x)"
+    )
+
+
+def test_pattern_diff_names_the_values_added_and_removed_per_field() -> None:
+    before = _pattern("OAuthClient", ["Delete"], ["c1"])
+    after = _pattern("OAuthClient", ["Delete", "Update"], ["c1", "c2"])
+    assert review.pattern_diff(before, after) == [
+        "`action`: added `Update`",
+        "`clientId.id`: added `not c2`",
+    ]
+
+
+def _base_and_head() -> tuple[Plan, Plan]:
+    common = [
+        {"module": "module.p.module.trail", "type": "aws_cloudwatch_log_group", "name": "this",
+         "values": {"name": "/trail", "retention_in_days": 400}},
+        {"module": "module.p.module.queue", "type": "aws_sqs_queue", "name": "this",
+         "values": {"name": "detections"}},
+    ]
+    base = _plan([
+        common[0], common[1],
+        {"module": "module.p.module.bus", "type": "aws_cloudwatch_event_archive", "name": "this",
+         "values": {"name": "archive"}},
+        _rule("oauth-client-delete", _pattern("OAuthClient", ["Delete"], ["c1"])),
+        _rule("webhook-change", _pattern("Webhook", ["Create"], ["c1"])),
+    ])
+    head = _plan([
+        {**common[0], "values": {"name": "/trail", "retention_in_days": 3653}},
+        {**common[1], "values": {"name": "detections-v2"}},
+        _rule("oauth-client-delete", _pattern("OAuthClient", ["Delete"], ["c1", "c2"]), severity="CRITICAL"),
+        _rule("flow-publish", _pattern("Flow", ["Publish"], [])),
+    ])
+    return base, head
+
+
+def test_changes_between_two_plans_by_address() -> None:
+    base, head = _base_and_head()
+    changes = {c.address: c for c in review.changes_between(base, head)}
+    assert changes["module.p.module.trail.aws_cloudwatch_log_group.this"].action == "update"
+    assert changes["module.p.module.trail.aws_cloudwatch_log_group.this"].attributes == ("retention_in_days",)
+    queue = changes["module.p.module.queue.aws_sqs_queue.this"]
+    assert (queue.action, queue.replaced_because) == ("replace", ("name",))
+    assert queue.loses == "the messages waiting in the queue are deleted"
+    assert changes["module.p.module.bus.aws_cloudwatch_event_archive.this"].action == "delete"
+    assert changes['module.p.module.rules.aws_cloudwatch_event_rule.this["flow-publish"]'].action == "create"
+    assert changes['module.p.module.rules.aws_cloudwatch_event_rule.this["oauth-client-delete"]'].action == "update"
+
+
+def test_a_saved_plan_is_read_for_its_recorded_actions() -> None:
+    plan = Plan({
+        "planned_values": {"root_module": {"resources": []}},
+        "resource_changes": [
+            {"address": "aws_kms_key.k", "mode": "managed", "type": "aws_kms_key", "name": "k",
+             "change": {"actions": ["delete", "create"], "before": {"key_usage": "A"}, "after": {"key_usage": "B"},
+                        "replace_paths": [["key_usage"]]}},
+            {"address": "aws_sqs_queue.q", "mode": "managed", "type": "aws_sqs_queue", "name": "q",
+             "change": {"actions": ["no-op"], "before": {}, "after": {}}},
+            {"address": "aws_dynamodb_table.t", "mode": "managed", "type": "aws_dynamodb_table", "name": "t",
+             "change": {"actions": ["delete"], "before": {"name": "t"}, "after": None}},
+        ],
+    })
+    changes = review.changes_recorded(plan)
+    assert [(c.address, c.action, c.replaced_because) for c in changes] == [
+        ("aws_dynamodb_table.t", "delete", ()),
+        ("aws_kms_key.k", "replace", ("key_usage",)),
+    ]
+    assert all(c.loses for c in changes)
+
+
+def test_markdown_puts_counts_first_and_data_loss_before_rules() -> None:
+    base, head = _base_and_head()
+    result = review.build(review.Side(base, "main"), review.Side(head, "pr"), events=None, run_checks=False)
+    text = review.format_markdown(result)
+    lines = text.splitlines()
+    assert lines[0] == review.MARKER
+    assert lines[7] == "| 1 | 2 | 2 | 1 | 3 | 0 violation(s) | 0 error(s), 0 warning(s) | not run |"
+    assert text.index(":warning: 2 resource(s) holding data or events") < text.index("### Rules")
+    assert "**REPLACED** `module.p.module.queue.aws_sqs_queue.this` (forced by `name`)" in text
+    assert "**DESTROYED** `module.p.module.bus.aws_cloudwatch_event_archive.this`" in text
+    assert "#### REMOVED `webhook-change`" in text and "#### ADDED `flow-publish`" in text
+    assert "- severity: HIGH → **CRITICAL**" in text
+    assert "- pattern: `clientId.id`: added `not c2`" in text
+    document = json.loads(review.format_json(result))
+    assert document["counts"] == {"replaced": 1, "destroyed": 2, "updated in place": 2, "created": 1}
+    assert {r["key"]: r["status"] for r in document["rules"]} == {
+        "flow-publish": "added", "oauth-client-delete": "changed", "webhook-change": "removed"}
+    assert document["exclusions"] == [
+        {"field": "clientId.id", "value": "c1", "rules_before": 2, "rules_after": 1},
+        {"field": "clientId.id", "value": "c2", "rules_before": 0, "rules_after": 1},
+    ]
+
+
+def _large_plans(seed: int) -> tuple[Plan, Plan]:
+    """150 resources in six modules, 40 rules; the head changes, replaces, destroys and creates some."""
+    rng = random.Random(seed)
+    types = ["aws_cloudwatch_metric_alarm", "aws_iam_role", "aws_sqs_queue", "aws_cloudwatch_log_group",
+             "aws_lambda_permission"]
+    base: list[dict[str, Any]] = []
+    for i in range(110):
+        module = f"module.p.module.m{i % 6}"
+        base.append({"module": module, "type": types[i % len(types)], "name": "this", "index": f"k{i}",
+                     "values": {"name": f"n{i}", "description": "d"}})
+    base += [_rule(f"rule-{i:02d}", _pattern(f"Entity{i}", ["Create", "Delete"], ["c1"])) for i in range(40)]
+    head = []
+    for item in base:
+        roll = rng.random()
+        if roll < 0.05:
+            continue  # destroyed
+        if roll < 0.15:
+            item = {**item, "values": {**item["values"], "name": item["values"]["name"] + "-v2"}}
+        elif roll < 0.5:
+            item = {**item, "values": {**item["values"], "description": "changed"}}
+        head.append(item)
+    head += [{"module": "module.p.module.new", "type": "aws_sns_topic", "name": "this", "index": f"t{i}",
+              "values": {"name": f"t{i}"}} for i in range(10)]
+    rng.shuffle(head)
+    return _plan(base), _plan(head)
+
+
+def test_a_150_resource_review_stays_readable_and_stable() -> None:
+    base, head = _large_plans(7)
+    assert len(base.resources()) == 150
+    result = review.build(review.Side(base, "main"), review.Side(head, "pr"), events=None, run_checks=False)
+    text = review.format_markdown(result)
+    assert len(text) < review.COMMENT_LIMIT
+    lines = text.splitlines()
+    assert lines[5].startswith("| replaced |") and "### Rules" in text  # the counts come first
+    assert len(lines) < 600
+    # every module's list is a collapsed section, in module order
+    summaries = re.findall(r"<details><summary>`(module\.[^`]+)`: ", text)
+    assert summaries == sorted(summaries) and len(summaries) == 8
+    # the resource changes are listed only inside collapsed sections
+    body = text[text.index("### Resource changes by module"):]
+    outside = re.sub(r"<details>.*?</details>", "", body, flags=re.DOTALL)
+    assert "`module.p.module.m0.aws_" not in outside
+    # stable: the order of resources in the plan does not change the document
+    again = review.build(review.Side(base, "main"), review.Side(_large_plans(7)[1], "pr"), events=None,
+                         run_checks=False)
+    assert review.format_markdown(again) == text
+
+
+def test_a_document_over_the_comment_limit_drops_the_resource_lists_not_the_summary() -> None:
+    base, head = _large_plans(3)
+    result = review.build(review.Side(base, "main"), review.Side(head, "pr"), events=None, run_checks=False)
+    short = review.format_markdown(result, limit=5_000)
+    assert "The resource lists were left out to fit one comment" in short
+    assert "| replaced |" in short and "<details><summary>`module.p.module.m0`" not in short
+    assert len(short) < len(review.format_markdown(result))
+
+
+def test_history_events_compare_base_and_head_rules(tmp_path: Path) -> None:
+    base, head = _base_and_head()
+    audits = tmp_path / "history.jsonl"
+    audits.write_text("\n".join(json.dumps({"detail-type": AUDIT, "detail": {"eventBody": body}}) for body in (
+        {"id": "a1", "entityType": "OAuthClient", "action": "Delete", "clientId": {"id": "c2"}},
+        {"id": "a2", "entityType": "OAuthClient", "action": "Delete", "clientId": {"id": "c9"}},
+        {"id": "a3", "entityType": "Webhook", "action": "Create"},
+    )) + "\n")
+    result = review.build(review.Side(base, "main"), review.Side(head, "pr"), events=None, history=str(audits),
+                          run_checks=False)
+    assert result.history is not None
+    assert result.history.base == {"oauth-client-delete": 2, "webhook-change": 1}
+    assert result.history.head == {"oauth-client-delete": 1, "flow-publish": 0}
+    assert result.history.lost == {"oauth-client-delete": ["history.jsonl:1"], "webhook-change": ["history.jsonl:3"]}
+    assert "| `oauth-client-delete` | 2 | 1 | -1 |" in review.format_markdown(result)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--dir", "/nonexistent/head"], "the head directory /nonexistent/head does not exist"),
+        (["--plan", "/nonexistent/plan.json"], "cannot read the head plan /nonexistent/plan.json"),
+        (["--plan", "PLAN", "--base-dir", "/nonexistent/base"], "the base directory /nonexistent/base does not exist"),
+        (["--plan", "PLAN", "--events", "/nonexistent/h.jsonl"], "--events /nonexistent/h.jsonl does not exist"),
+        (["--plan", "NOTPLAN"], "is not a `terraform show -json` plan"),
+    ],
+)
+def test_bad_input_is_a_clear_error_with_exit_2(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "plan.json").write_text(json.dumps({"planned_values": {"root_module": {}}}))
+    (tmp_path / "not.json").write_text(json.dumps({"format_version": "1.2"}))
+    argv = [str(tmp_path / "plan.json") if a == "PLAN" else str(tmp_path / "not.json") if a == "NOTPLAN" else a
+            for a in argv]
+    assert cli.main(["review", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+# -- the shipped examples ----------------------------------------------------------------------------
+
+
+def _subcommands() -> set[tuple[str, ...]]:
+    import argparse
+
+    found: set[tuple[str, ...]] = set()
+
+    def walk(parser: argparse.ArgumentParser, prefix: tuple[str, ...]) -> None:
+        for action in parser._actions:  # noqa: SLF001 - argparse has no public accessor
+            if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+                for name, child in action.choices.items():
+                    found.add((*prefix, name))
+                    walk(child, (*prefix, name))
+
+    walk(cli.build_parser(), ())
+    return found
+
+
+def test_pre_commit_hooks_name_real_subcommands() -> None:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    subcommands = _subcommands()
+    ids = set()
+    for hook in hooks:
+        assert {"id", "name", "entry", "language"} <= set(hook), hook
+        words = hook["entry"].split()
+        assert words[0] == "genesys-audit", hook
+        command = tuple(w for w in words[1:] if not w.startswith("-"))[:2]
+        assert command in subcommands or command[:1] in subcommands, hook
+        cli.build_parser().parse_args([*words[1:], *hook.get("args", [])])  # the arguments parse too
+        ids.add(hook["id"])
+    assert {"genesys-audit-rules-lint", "genesys-audit-check"} <= ids
+
+
+def test_review_workflow_runs_review_and_updates_one_comment() -> None:
+    workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-actions-review.yml").read_text())
+    assert "pull_request" in workflow[True]  # YAML 1.1 reads the key `on` as True
+    steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert "genesys-audit review --base-dir" in runs
+    assert review.MARKER in runs  # the comment is found again by its hidden marker and edited, not re-posted
+    assert "PATCH" in runs and "gh api" in runs
+    command = next(line for line in runs.splitlines() if "genesys-audit review" in line)
+    args = [a for a in command.replace("\\", " ").split()[1:] if a]
+    cli.build_parser().parse_args(args)
