@@ -34,7 +34,8 @@ def _plan(resources: list[dict[str, Any]]) -> Plan:
     return Plan({"planned_values": {"root_module": {"resources": items}}})
 
 
-def _rule(key: str, pattern: dict[str, Any], severity: str = "HIGH", module: str = "module.p.module.rules") -> dict[str, Any]:
+def _rule(key: str, pattern: dict[str, Any], severity: str = "HIGH") -> dict[str, Any]:
+    module = "module.p.module.rules"
     return {
         "module": module, "type": "aws_cloudwatch_event_rule", "name": "this", "index": key,
         "values": {"name": f"p-{key}", "event_bus_name": "bus", "event_pattern": json.dumps(pattern),
@@ -167,11 +168,12 @@ def _large_plans(seed: int) -> tuple[Plan, Plan]:
         roll = rng.random()
         if roll < 0.05:
             continue  # destroyed
+        changed = item
         if roll < 0.15:
-            item = {**item, "values": {**item["values"], "name": item["values"]["name"] + "-v2"}}
+            changed = {**item, "values": {**item["values"], "name": item["values"]["name"] + "-v2"}}
         elif roll < 0.5:
-            item = {**item, "values": {**item["values"], "description": "changed"}}
-        head.append(item)
+            changed = {**item, "values": {**item["values"], "description": "changed"}}
+        head.append(changed)
     head += [{"module": "module.p.module.new", "type": "aws_sns_topic", "name": "this", "index": f"t{i}",
               "values": {"name": f"t{i}"}} for i in range(10)]
     rng.shuffle(head)
@@ -256,8 +258,8 @@ def _subcommands() -> set[tuple[str, ...]]:
     found: set[tuple[str, ...]] = set()
 
     def walk(parser: argparse.ArgumentParser, prefix: tuple[str, ...]) -> None:
-        for action in parser._actions:  # noqa: SLF001 - argparse has no public accessor
-            if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
                 for name, child in action.choices.items():
                     found.add((*prefix, name))
                     walk(child, (*prefix, name))

@@ -231,7 +231,7 @@ def _quote(values: Sequence[Any]) -> str:
     return ", ".join(json.dumps(v) if not isinstance(v, str) else v for v in values)
 
 
-def _operator_words(spec: Mapping[str, Any]) -> str:
+def _operator_words(spec: Mapping[str, Any]) -> str:  # noqa: PLR0911 - one return per operator
     (op, operand), *_ = spec.items()
     listed = operand if isinstance(operand, list) else [operand]
     if op == "anything-but":
@@ -326,7 +326,7 @@ def _items(values: Sequence[Any]) -> list[str]:
 def fields_of(pattern: Mapping[str, Any]) -> dict[str, list[str]]:
     """Field -> readable items (what `pattern_diff` compares)."""
     found: dict[str, list[str]] = {}
-    for path, values in rules_lib._leaves(pattern):  # noqa: SLF001 - the project's one pattern walker
+    for path, values in rules_lib._leaves(pattern):
         found.setdefault(_field(path), []).extend(_items(values))
     return found
 
@@ -357,7 +357,7 @@ def pattern_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[st
 def exclusions_of(pattern: Mapping[str, Any]) -> dict[str, set[str]]:
     """Field -> excluded values (`anything-but` lists and prefixes), as compiled into one pattern."""
     found: dict[str, set[str]] = {}
-    for path, values in rules_lib._leaves(pattern):  # noqa: SLF001 - the project's one pattern walker
+    for path, values in rules_lib._leaves(pattern):
         for value in values:
             if isinstance(value, dict) and "anything-but" in value:
                 operand = value["anything-but"]
@@ -486,7 +486,8 @@ def rule_changes(base: Mapping[str, RuleView], head: Mapping[str, RuleView]) -> 
     for key in sorted(set(base) | set(head)):
         old, new = base.get(key), head.get(key)
         if old is None:
-            changes.append(RuleChange(key, "added", None, new, targets_added=list((new.targets if new else {}).values())))
+            added = list(new.targets.values()) if new else []
+            changes.append(RuleChange(key, "added", None, new, targets_added=added))
             continue
         if new is None:
             changes.append(RuleChange(key, "removed", old, None, targets_removed=list(old.targets.values())))
@@ -742,7 +743,7 @@ def _json_diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]
     ]
 
 
-def _rule_body(change: RuleChange) -> list[str]:
+def _rule_body(change: RuleChange) -> list[str]:  # noqa: PLR0912 - one branch per rule field
     """The lines that say how one rule changed (without its name: rules changed alike share them)."""
     old, new = change.before, change.after
     out: list[str] = []
@@ -827,7 +828,7 @@ def format_markdown(review: Review, limit: int = COMMENT_LIMIT) -> str:
     return text if len(text) <= limit else _markdown(review, full=False)
 
 
-def _markdown(review: Review, full: bool) -> str:
+def _markdown(review: Review, full: bool) -> str:  # noqa: PLR0912, PLR0915 - the document, top to bottom
     from genesys_audit_tools import check
 
     counts = {a: review.count(a) for a in ACTIONS}
@@ -859,7 +860,8 @@ def _markdown(review: Review, full: bool) -> str:
         out += [f"### :warning: {len(loud)} resource(s) holding data or events replaced or destroyed", ""]
         for change in sorted(loud, key=lambda c: (ACTIONS.index(c.action), c.address)):
             verb = _ACTION_WORDS[change.action].upper()
-            reason = f" (forced by {', '.join(_code(a) for a in change.replaced_because)})" if change.replaced_because else ""
+            forced = ", ".join(_code(a) for a in change.replaced_because)
+            reason = f" (forced by {forced})" if forced else ""
             out.append(f"- **{verb}** {_code(change.address)}{reason}: {change.loses}.")
         out.append("")
 
@@ -898,7 +900,7 @@ def _markdown(review: Review, full: bool) -> str:
         out += ["Not run (no event fixtures).", ""]
     else:
         fx = review.fixtures
-        out.append(f"{_code(review.fixtures_source or '')}: {rules_lib._totals(fx)}.")  # noqa: SLF001
+        out.append(f"{_code(review.fixtures_source or '')}: {rules_lib._totals(fx)}.")
         out += [f"- FAIL {f}" for f in fx.failures]
         out.append("")
         rows = ["| rule | severity | fixtures matched |", "|---|---|---|"] + [
