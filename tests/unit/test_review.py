@@ -294,3 +294,20 @@ def test_review_workflow_runs_review_and_updates_one_comment() -> None:
     command = next(line for line in runs.splitlines() if "genesys-audit review" in line)
     args = [a for a in command.replace("\\", " ").split()[1:] if a]
     cli.build_parser().parse_args(args)
+
+
+def test_a_single_saved_plan_reviews_its_rules_from_before_and_after() -> None:
+    old = _rule("oauth-client-delete", _pattern("OAuthClient", ["Delete"], []))
+    new = _rule("oauth-client-delete", _pattern("OAuthClient", ["Delete", "Update"], []))
+    address = 'module.p.module.rules.aws_cloudwatch_event_rule.this["oauth-client-delete"]'
+    resource = {"address": address, "mode": "managed", "type": "aws_cloudwatch_event_rule", "name": "this",
+                "index": "oauth-client-delete", "module_address": "module.p.module.rules"}
+    plan = Plan({
+        "planned_values": {"root_module": {"resources": [{**resource, "values": new["values"]}]}},
+        "resource_changes": [{**resource, "change": {"actions": ["update"], "before": old["values"],
+                                                      "after": new["values"]}}],
+    })
+    result = review.build(None, review.Side(plan, "plan.json"), events=None, run_checks=False)
+    assert [(c.address, c.action, c.attributes) for c in result.changes] == [(address, "update", ("event_pattern",))]
+    assert [(r.key, r.status, r.fields) for r in result.rules] == [("oauth-client-delete", "changed", ["pattern"])]
+    assert "- pattern: `action`: added `Update`" in review.format_markdown(result)
