@@ -779,7 +779,7 @@ def _rule_body(change: RuleChange) -> list[str]:  # noqa: PLR0912 - one branch p
 def _rule_sections(changes: list[RuleChange]) -> list[str]:
     """Removed, added, then changed rules; rules that changed alike under one heading."""
     out: list[str] = []
-    for change in [c for c in changes if c.status in ("removed", "added")]:
+    for change in [c for c in changes if c.status == "removed"] + [c for c in changes if c.status == "added"]:
         view = change.after or change.before
         assert view is not None
         title = f": {view.rule.title}" if view.rule.title else ""
