@@ -134,6 +134,11 @@ def test_review_json_carries_the_same_content(complete_review: review.Review) ->
     by_address = {c["address"]: c for c in document["resource_changes"]}
     assert by_address[BUCKET]["action"] == "replace" and by_address[BUCKET]["replaced_because"] == ["bucket"]
     assert by_address[ARCHIVE]["action"] == "delete"
+    # re-created with the bucket: its `bucket` argument is the new bucket's id, unknown until apply
+    versioning = by_address["module.genesys_audit.module.siem.aws_s3_bucket_versioning.backup[0]"]
+    assert (versioning["action"], versioning["replaced_because"], versioning["through"]) == (
+        "replace", ["bucket"], BUCKET)
+    assert by_address["module.genesys_audit.module.rules.aws_sqs_queue_policy.dlq[0]"]["action"] == "update"
     assert {c["address"] for c in document["loses_data"]} >= {BUCKET, ARCHIVE}
     rules = {r["key"]: r for r in document["rules"]}
     assert rules["webhook-change"]["status"] == "removed"

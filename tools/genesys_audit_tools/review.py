@@ -105,6 +105,7 @@ class ResourceChange:
     action: str
     attributes: tuple[str, ...] = ()
     replaced_because: tuple[str, ...] = ()
+    through: str | None = None  # the replaced resource whose new identifiers force this one's replacement
 
     @property
     def loses(self) -> str | None:
@@ -119,6 +120,7 @@ class ResourceChange:
             "action": self.action,
             "attributes": list(self.attributes),
             "replaced_because": list(self.replaced_because),
+            "through": self.through,
             "loses": self.loses,
         }
 
@@ -148,25 +150,76 @@ def _by_address(plan: Plan) -> dict[str, Resource]:
     return {r.address: r for r in plan.resources()}
 
 
-def changes_between(base: Plan, head: Plan) -> list[ResourceChange]:
-    """Resources compared by address: base's planned values before, head's after."""
+def changes_between(base: Plan, head: Plan, source: str | None = None) -> list[ResourceChange]:
+    """Resources compared by address: base's planned values before, head's after. `source` (the head's
+    directory) lets the comparison follow references through module locals."""
     before, after = _by_address(base), _by_address(head)
-    changes: list[ResourceChange] = []
+    changes: dict[str, ResourceChange] = {}
     for address in sorted(set(before) | set(after)):
         old, new = before.get(address), after.get(address)
         if old is None and new is not None:
-            changes.append(ResourceChange(address, _module(new), new.type, "create"))
+            changes[address] = ResourceChange(address, _module(new), new.type, "create")
         elif new is None and old is not None:
-            changes.append(ResourceChange(address, _module(old), old.type, "delete"))
+            changes[address] = ResourceChange(address, _module(old), old.type, "delete")
         elif old is not None and new is not None:
             differing = _differing(old.values, new.values)
-            if not differing:
+            if differing:
+                forcing = _forces_new(new.type, differing)
+                action = "replace" if forcing else "update"
+                changes[address] = ResourceChange(address, _module(new), new.type, action, differing, forcing)
+    _propagate_replacements(changes, [after[a] for a in sorted(set(before) & set(after))], head, source)
+    return [changes[a] for a in sorted(changes)]
+
+
+def _propagate_replacements(
+    changes: dict[str, ResourceChange], kept: list[Resource], head: Plan, source: str | None
+) -> None:
+    """A resource whose forcing attribute is unknown until apply and refers to a replaced resource (an S3
+    bucket's versioning, when the bucket is renamed) is replaced with it: the new identifiers differ."""
+    from genesys_audit_tools.check.config import Closure, Configuration, _references, config_address, module_path
+
+    class Direct(Configuration):
+        """References followed through variables, locals and outputs, but not into what a resource refers to."""
+
+        def _whole(self, path: str, address: str, closure: Closure, seen: set[tuple[str, str]]) -> None:
+            if not address.startswith("data."):
+                closure.resources.add((path, address))
+
+    config = Direct(head, Path(source) if source else None)
+    if not config.present:
+        return
+
+    def refers_to(resource: Resource, attribute: str) -> set[tuple[str, str]]:
+        item = config.resource(module_path(resource), config_address(resource)) or {}
+        closure = Closure()
+        references = _references((item.get("expressions") or {}).get(attribute))
+        config._follow(module_path(resource), references, closure, set())
+        return closure.resources
+
+    replaced: dict[tuple[str, str], str] = {}
+    by_address = {r.address: r for r in head.resources()}
+    while True:
+        for change in changes.values():
+            if change.action == "replace" and change.address in by_address:
+                resource = by_address[change.address]
+                replaced.setdefault((module_path(resource), config_address(resource)), change.address)
+        found = False
+        for resource in kept:
+            current = changes.get(resource.address)
+            if current is not None and current.action == "replace":
                 continue
-            forcing = _forces_new(new.type, differing)
-            changes.append(
-                ResourceChange(address, _module(new), new.type, "replace" if forcing else "update", differing, forcing)
-            )
-    return changes
+            unknown = [a for a in _forces_new(resource.type, sorted(resource.unknown)) if resource.unknown[a] is True]
+            for attribute in unknown:
+                hits = sorted(replaced[key] for key in refers_to(resource, attribute) if key in replaced)
+                if hits:
+                    changes[resource.address] = ResourceChange(
+                        resource.address, _module(resource), resource.type, "replace",
+                        current.attributes if current else (), (attribute,), hits[0],
+                    )
+                    found = True
+                    break
+        if not found:
+            return
 
 
 def _action(actions: Sequence[str]) -> str | None:
@@ -651,7 +704,7 @@ def build(
 
     notes: list[str] = []
     if base is not None:
-        changes = changes_between(base.plan, head.plan)
+        changes = changes_between(base.plan, head.plan, head.source_dir)
         base_plan = base.plan
         notes.append(
             "Resources compared by address between two plans; a resource is shown as replaced when an attribute "
@@ -814,6 +867,8 @@ def _change_line(change: ResourceChange) -> str:
     line = f"- {_code(change.address)}"
     if change.replaced_because:
         line += f" — forced by {', '.join(_code(a) for a in change.replaced_because)}"
+        if change.through:
+            line += f" (refers to the replaced {_code(change.through)})"
     elif change.attributes:
         shown = change.attributes[:6]
         line += f" — {', '.join(_code(a) for a in shown)}" + (
