@@ -311,3 +311,31 @@ def test_a_single_saved_plan_reviews_its_rules_from_before_and_after() -> None:
     assert [(c.address, c.action, c.attributes) for c in result.changes] == [(address, "update", ("event_pattern",))]
     assert [(r.key, r.status, r.fields) for r in result.rules] == [("oauth-client-delete", "changed", ["pattern"])]
     assert "- pattern: `action`: added `Update`" in review.format_markdown(result)
+
+
+def test_a_resource_referring_to_a_replaced_one_is_replaced_with_it() -> None:
+    bucket = {"type": "aws_s3_bucket", "name": "b", "values": {"bucket": "old"}}
+    versioning = {"type": "aws_s3_bucket_versioning", "name": "v", "values": {"versioning_configuration": []}}
+    logs = {"type": "aws_s3_bucket_logging", "name": "l", "values": {"bucket": "fixed-name"}}
+    configuration = {"root_module": {"resources": [
+        {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket", "name": "b",
+         "expressions": {"bucket": {"constant_value": "new"}}},
+        {"address": "aws_s3_bucket_versioning.v", "mode": "managed", "type": "aws_s3_bucket_versioning",
+         "name": "v", "expressions": {"bucket": {"references": ["aws_s3_bucket.b.id", "aws_s3_bucket.b"]}}},
+        {"address": "aws_s3_bucket_logging.l", "mode": "managed", "type": "aws_s3_bucket_logging", "name": "l",
+         "expressions": {"bucket": {"constant_value": "fixed-name"},
+                         "target_bucket": {"references": ["aws_s3_bucket.b.id", "aws_s3_bucket.b"]}}},
+    ]}}
+    base = _plan([bucket, versioning, logs])
+    head = _plan([{**bucket, "values": {"bucket": "new"}}, versioning, logs])
+    head.raw["configuration"] = configuration
+    head.raw["resource_changes"] = [
+        {"address": "aws_s3_bucket_versioning.v", "change": {"after_unknown": {"bucket": True, "id": True}}},
+        {"address": "aws_s3_bucket_logging.l", "change": {"after_unknown": {"target_bucket": True}}},
+    ]
+    changes = {c.address: c for c in review.changes_between(base, head)}
+    assert changes["aws_s3_bucket.b"].replaced_because == ("bucket",)
+    moved = changes["aws_s3_bucket_versioning.v"]
+    assert (moved.action, moved.replaced_because, moved.through) == ("replace", ("bucket",), "aws_s3_bucket.b")
+    # target_bucket does not force a new logging configuration: nothing to show for it
+    assert "aws_s3_bucket_logging.l" not in changes
