@@ -236,6 +236,7 @@ def test_history_events_compare_base_and_head_rules(tmp_path: Path) -> None:
         (["--plan", "PLAN", "--base-dir", "/nonexistent/base"], "the base directory /nonexistent/base does not exist"),
         (["--plan", "PLAN", "--events", "/nonexistent/h.jsonl"], "--events /nonexistent/h.jsonl does not exist"),
         (["--plan", "NOTPLAN"], "is not a `terraform show -json` plan"),
+        (["--plan", "PLAN", "--fixtures", "/nonexistent/fx"], "--fixtures /nonexistent/fx does not exist"),
     ],
 )
 def test_bad_input_is_a_clear_error_with_exit_2(
@@ -291,6 +292,7 @@ def test_review_workflow_runs_review_and_updates_one_comment() -> None:
     assert "genesys-audit review --base-dir" in runs
     assert review.MARKER in runs  # the comment is found again by its hidden marker and edited, not re-posted
     assert "PATCH" in runs and "gh api" in runs
+    assert "GENESYS_AUDIT_PROVIDER_SCHEMAS" in runs  # the offline plans need the provider schema
     command = next(line for line in runs.splitlines() if "genesys-audit review" in line)
     args = [a for a in command.replace("\\", " ").split()[1:] if a]
     cli.build_parser().parse_args(args)

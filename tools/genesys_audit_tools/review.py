@@ -952,7 +952,7 @@ def _markdown(review: Review, full: bool) -> str:  # noqa: PLR0912, PLR0915 - th
 
     out += ["### `rules test` on the fixtures", ""]
     if review.fixtures is None:
-        out += ["Not run (no event fixtures).", ""]
+        out += [f"Not run: no event fixtures (give --fixtures; the default is {_code(DEFAULT_EVENTS)}).", ""]
     else:
         fx = review.fixtures
         out.append(f"{_code(review.fixtures_source or '')}: {rules_lib._totals(fx)}.")
@@ -1074,7 +1074,10 @@ def _cmd_review(args: argparse.Namespace) -> int:
         if base is not None and (args.base_source or args.source) and base.source_dir is None:
             base.source_dir = args.base_source or args.source
         assert head is not None  # the parser requires --plan or --dir
-        events = args.fixtures if args.fixtures and Path(args.fixtures).exists() else None
+        if args.fixtures and not Path(args.fixtures).exists():
+            raise ReviewError(f"--fixtures {args.fixtures} does not exist; give a directory of events with its "
+                              f"{rules_lib.EXPECTATIONS_FILE}, or a JSONL file")
+        events = args.fixtures or (DEFAULT_EVENTS if Path(DEFAULT_EVENTS).is_dir() else None)
         review = build(base, head, events=events, history=args.history, run_checks=not args.no_check)
     except (ReviewError, rules_lib.RulesError, argparse.ArgumentTypeError) as exc:
         sys.stderr.write(f"genesys-audit review: {exc}\n")
@@ -1111,8 +1114,9 @@ def register(sub: Any) -> None:
                         help="root variable for the planned directories (JSON when it parses; repeatable)")
     parser.add_argument("--base-var", action="append", default=[], metavar="NAME=VALUE",
                         help="root variable for --base-dir only (default: the --var values)")
-    parser.add_argument("--fixtures", default=DEFAULT_EVENTS, metavar="DIR_OR_JSONL",
-                        help=f"event fixtures for `rules test`, with expectations.json (default: {DEFAULT_EVENTS})")
+    parser.add_argument("--fixtures", metavar="DIR_OR_JSONL",
+                        help=f"event fixtures for `rules test`, with expectations.json (default: {DEFAULT_EVENTS} "
+                        "when it exists)")
     parser.add_argument("--events", dest="history", metavar="DIR_OR_JSONL",
                         help="history (audits exported from the trail, the archive or Splunk) to run the rules over")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
