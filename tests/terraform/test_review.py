@@ -18,6 +18,8 @@ COMPLETE = REPO / "examples" / "complete"
 FIXTURES = str(REPO / "tests" / "fixtures" / "events")
 BUCKET = "module.genesys_audit.module.siem.aws_s3_bucket.backup[0]"
 ARCHIVE = "module.genesys_audit.module.bus.aws_cloudwatch_event_archive.this[0]"
+# examples/complete is planned by the other tests of this group: one plan per worker and session.
+pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-examples")]
 PlanFn = Callable[..., Any]
 TryPlanFn = Callable[..., Any]
 

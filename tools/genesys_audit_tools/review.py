@@ -1062,6 +1062,12 @@ def _side(plan_file: str | None, directory: str | None, variables: Mapping[str, 
 def _cmd_review(args: argparse.Namespace) -> int:
     from genesys_audit_tools.cli import parse_var
 
+    if not args.no_check and (args.dir or args.base_dir):  # load the checks' models while Terraform plans
+        import threading
+
+        from genesys_audit_tools import check
+
+        threading.Thread(target=check.warm, daemon=True).start()
     try:
         variables = dict(parse_var(v) for v in args.var)
         base_variables = dict(parse_var(v) for v in args.base_var) if args.base_var else variables
