@@ -341,3 +341,21 @@ def test_a_resource_referring_to_a_replaced_one_is_replaced_with_it() -> None:
     assert (moved.action, moved.replaced_because, moved.through) == ("replace", ("bucket",), "aws_s3_bucket.b")
     # target_bucket does not force a new logging configuration: nothing to show for it
     assert "aws_s3_bucket_logging.l" not in changes
+
+
+def test_cli_writes_json_and_fails_on_findings_only_when_asked(tmp_path: Path) -> None:
+    base, head = _base_and_head()
+    on_default_bus = _rule("role-change", _pattern("Role", ["Delete"], []))
+    on_default_bus["values"]["event_bus_name"] = "default"  # a lint error: rules belong on the dedicated bus
+    head_raw = _plan([*({"module": r.module_address, "type": r.type, "name": r.name, "index": r.index,
+                         "values": r.values} for r in head.resources()), on_default_bus]).raw
+    (tmp_path / "base.json").write_text(json.dumps(base.raw))
+    (tmp_path / "head.json").write_text(json.dumps(head_raw))
+    argv = ["review", "--base-plan", str(tmp_path / "base.json"), "--plan", str(tmp_path / "head.json"),
+            "--no-check", "--fixtures", str(REPO / "tests" / "fixtures" / "events")]
+    assert cli.main([*argv, "--format", "json", "--output", str(tmp_path / "review.json")]) == 0
+    document = json.loads((tmp_path / "review.json").read_text())
+    assert document["lint"][0]["rule"] == "role-change" and document["lint"][0]["level"] == "error"
+    assert document["ok"] is False
+    assert cli.main([*argv, "--fail-on-findings", "--output", str(tmp_path / "review.md")]) == 1
+    assert "- error: `role-change`: rule is on the default event bus" in (tmp_path / "review.md").read_text()
