@@ -1052,9 +1052,11 @@ def _side(plan_file: str | None, directory: str | None, variables: Mapping[str, 
     if directory:
         if not Path(directory).is_dir():
             raise ReviewError(f"the {what} directory {directory} does not exist; give a Terraform root module")
+        sys.stderr.write(f"genesys-audit review: planning the {what}, {directory} ...\n")
         outcome = harness.try_plan(directory, variables)
         if not outcome.ok or outcome.plan is None:
             raise ReviewError(f"the {what} directory {directory} did not plan:\n{outcome.output.rstrip()}")
+        sys.stderr.write(f"genesys-audit review: planned the {what} in {outcome.seconds:.1f} s.\n")
         return Side(outcome.plan, directory, directory)
     return None
 
