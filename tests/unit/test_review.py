@@ -359,3 +359,19 @@ def test_cli_writes_json_and_fails_on_findings_only_when_asked(tmp_path: Path) -
     assert document["ok"] is False
     assert cli.main([*argv, "--fail-on-findings", "--output", str(tmp_path / "review.md")]) == 1
     assert "- error: `role-change`: rule is on the default event bus" in (tmp_path / "review.md").read_text()
+
+
+def test_only_violations_the_change_adds_fail_the_review() -> None:
+    from genesys_audit_tools.check.model import Violation
+
+    base, head = _base_and_head()
+    result = review.build(review.Side(base, "main"), review.Side(head, "pr"), events=None, run_checks=False)
+    old = Violation("quotas", "aws_iam_role.r", "the trust policy is 3,000 characters")
+    result.check_report.violations = [old]
+    result.base_violations = {(old.check, old.address, old.message)}
+    assert result.ok and "**0 new violation(s)** in this change (1 on the head, 1 already on the base)" in \
+        review.format_markdown(result)
+    result.check_report.violations.append(Violation("kms", "aws_kms_key.k", "logs may not use the key"))
+    assert not result.ok
+    assert [v.check for v in result.new_violations] == ["kms"]
+    assert "FAIL [kms] aws_kms_key.k: logs may not use the key" in review.format_markdown(result)

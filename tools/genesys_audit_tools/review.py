@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from genesys_audit_tools import rules as rules_lib
+from genesys_audit_tools.check.model import Report as CheckReport
+from genesys_audit_tools.check.model import Violation
 from genesys_audit_tools.harness import Plan, Resource
 
 DEFAULT_EVENTS = "tests/fixtures/events"
@@ -659,7 +661,7 @@ class Review:
     rules: list[RuleChange]
     exclusions: list[ExclusionChange]
     head_rule_count: int
-    check_report: Any  # genesys_audit_tools.check.Report
+    check_report: CheckReport
     lint: list[rules_lib.Finding]
     fixtures: rules_lib.Report | None
     fixtures_source: str | None
@@ -668,7 +670,7 @@ class Review:
     base_violations: set[tuple[str, str, str]] | None = None
 
     @property
-    def new_violations(self) -> list[Any]:
+    def new_violations(self) -> list[Violation]:
         """Check violations of the head that the base does not have (all of them without a base)."""
         known = self.base_violations or set()
         return [v for v in self.check_report.violations if (v.check, v.address, v.message) not in known]
@@ -682,9 +684,9 @@ class Review:
 
     @property
     def ok(self) -> bool:
-        """No AWS check violation, lint error or fixture expectation failure on the head."""
+        """No new AWS check violation (any, without a base), lint error or fixture expectation failure."""
         return (
-            self.check_report.ok
+            not self.new_violations
             and not any(f.level == "error" for f in self.lint)
             and not (self.fixtures and self.fixtures.failures)
         )
@@ -708,7 +710,8 @@ def build(
         base_plan = base.plan
         notes.append(
             "Resources compared by address between two plans; a resource is shown as replaced when an attribute "
-            "that forces a new resource in the AWS provider changed."
+            "that forces a new resource in the AWS provider changed, or is unknown until apply and refers to a "
+            "replaced resource."
         )
     else:
         changes = changes_recorded(head.plan)
@@ -744,7 +747,7 @@ def build(
             base_report = check.run(base.plan, base.source_dir)
             base_violations = {(v.check, v.address, v.message) for v in base_report.violations}
     else:
-        check_report = check.Report()
+        check_report = CheckReport()
         check_report.notes.append("the plan-time AWS checks were not run (--no-check)")
     findings = rules_lib.lint(head_rules, corpus)
     past = backtester(head_rules, base_rules, history) if history else None
@@ -938,7 +941,7 @@ def _markdown(review: Review, full: bool) -> str:  # noqa: PLR0912, PLR0915 - th
     out += ["### Plan-time AWS checks (`genesys-audit check`)", ""]
     report = review.check_report
     if review.base_violations is not None:
-        new = check.Report(list(review.new_violations), [], report.checked, report.seconds)
+        new = CheckReport(list(review.new_violations), [], report.checked, report.seconds)
         out += [f"**{len(new.violations)} new violation(s)** in this change ({len(report.violations)} on the head, "
                 f"{len(report.violations) - len(new.violations)} already on the base).", ""]
         report = new
@@ -1135,5 +1138,6 @@ def register(sub: Any) -> None:
                         "(default: --source)")
     parser.add_argument("--no-check", action="store_true", help="skip the plan-time AWS checks")
     parser.add_argument("--fail-on-findings", action="store_true",
-                        help="exit 1 when the head has check violations, lint errors or failing fixtures")
+                        help="exit 1 when the change adds check violations (without a base: the head has any), or "
+                        "the head has lint errors or failing fixtures")
     parser.set_defaults(func=_cmd_review)
