@@ -30,16 +30,21 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "DEFAULT_MAX_PATTERN_SIZE",
     "MAX_OR_COMBINATIONS",
+    "Clause",
     "CompiledPattern",
+    "Condition",
     "InvalidPatternError",
     "compile",
     "matches",
+    "objects_at",
     "validate",
+    "values_along",
+    "values_at",
 ]
 
 DEFAULT_MAX_PATTERN_SIZE = 2048
@@ -304,7 +309,7 @@ def _value(spec: Any, where: str) -> tuple[Matcher, bool]:
 class _Leaf:
     """The OR of an array's values at one path."""
 
-    __slots__ = ("absent_ok", "matchers")
+    __slots__ = ("absent_ok", "literals", "matchers", "text")
 
     def __init__(self, values: list[Any], where: str) -> None:
         if not values:
@@ -312,15 +317,61 @@ class _Leaf:
         built = [_value(v, f"{where}[{i}]") for i, v in enumerate(values)]
         self.matchers = [m for m, _ in built]
         self.absent_ok = any(absent for _, absent in built)
+        # Only exact strings: the leaf holds exactly when an event value is one of these.
+        self.literals = frozenset(values) if all(isinstance(v, str) for v in values) else None
+        self.text = json.dumps(values, sort_keys=True)
 
     def test(self, values: list[Any]) -> bool:
         """Any event value (an array flattens to its elements) satisfying any pattern value."""
         if not values:
             return self.absent_ok
-        return any(matcher(v) for v in values for matcher in self.matchers)
+        literals = self.literals
+        if literals is not None:  # exact strings only: a set lookup instead of one test per value
+            for value in values:  # noqa: SIM110 - a plain loop: this is the hot path of every match
+                if isinstance(value, str) and value in literals:
+                    return True
+            return False
+        for value in values:
+            for matcher in self.matchers:
+                if matcher(value):
+                    return True
+        return False
 
 
 # -- structure ---------------------------------------------------------------------------------------
+
+Chain = tuple[tuple[str, ...], ...]
+Field = tuple[Chain, tuple[str, ...]]
+
+
+class Condition(NamedTuple):
+    """One leaf of a pattern at an absolute field.
+
+    `field` is (chain, key): `chain` the nesting of pattern objects above the leaf (each step a key
+    split on dots), `key` the leaf's key split on dots. `test(values)` is the leaf over the event
+    values at the field (`values_at`; `[]` when the field is missing). `literals` are the exact
+    strings of a leaf holding nothing else (it holds iff an event value is one of them), else None;
+    `text` is the leaf's values as canonical JSON (equal texts at one field are one condition).
+    """
+
+    field: Field
+    test: Callable[[list[Any]], bool]
+    literals: frozenset[str] | None
+    text: str
+
+
+class Clause(NamedTuple):
+    """A pattern as a formula: every leaf condition AND, for each `$or` group, one of its clauses.
+
+    This equals the pattern wherever each object of the pattern's nesting is at most one object of
+    the event (`objects_at` yields at most one item at every step, as in events without arrays of
+    objects and without a key spelled both nested and dotted); a missing or non-object step makes
+    the fields below it empty. Elsewhere the engine's same-element rule decides: use `matches`.
+    """
+
+    leaves: tuple[Condition, ...]
+    ors: tuple[tuple[Clause, ...], ...]
+
 
 
 class _Object:
@@ -357,6 +408,18 @@ class _Object:
         for group in self.ors:
             total *= sum(branch.combinations() for branch in group)
         return total
+
+    def clause(self, chain: Chain) -> Clause:
+        """This object's conditions with every child's folded in (children are ANDed) and paths absolute."""
+        leaves = [
+            Condition((chain, segments), leaf.test, leaf.literals, leaf.text) for segments, leaf in self.leaves
+        ]
+        ors = [tuple(branch.clause(chain) for branch in group) for group in self.ors]
+        for segments, child in self.children:
+            folded = child.clause((*chain, segments))
+            leaves += folded.leaves
+            ors += folded.ors
+        return Clause(tuple(leaves), tuple(ors))
 
     def test(self, candidates: list[Any]) -> bool:
         """Whether one of the candidate objects (array elements, flattened) satisfies every condition."""
@@ -453,6 +516,27 @@ def _objects(obj: Any, segments: tuple[str, ...]) -> Iterator[Any]:
 # -- public API --------------------------------------------------------------------------------------
 
 
+# The engine's own walk, for matchers of many rules (`Clause`). objects_at(obj, segments): the items
+# the engine takes for one step of a pattern's nesting under a dict of the event; values_at(obj, key):
+# the values it tests for a leaf key (split on dots) of a dict of the event.
+objects_at = _objects_at
+values_at = _values_at
+
+
+def values_along(event: Any, chain: tuple[tuple[str, ...], ...], leaf: tuple[str, ...]) -> list[Any]:
+    """Every value the engine could test for the leaf `leaf` under the object nesting `chain`.
+
+    The union over every object the engine can reach (array elements, dotted keys), so it is a
+    superset of what any one match looks at: the exact walk `_Object.test` does, without the tests.
+    """
+    objects = [event] if isinstance(event, dict) else []
+    for segments in chain:
+        objects = [o for obj in objects for o in _objects_at(obj, segments) if isinstance(o, dict)]
+    if len(objects) == 1:
+        return _values_at(objects[0], leaf)
+    return [v for obj in objects for v in _values_at(obj, leaf)]
+
+
 class CompiledPattern:
     """A validated pattern, ready to match many events."""
 
@@ -466,6 +550,10 @@ class CompiledPattern:
         """Whether the event (dict or JSON string) matches."""
         loaded = _load(event, "event")
         return isinstance(loaded, dict) and self._root.test([loaded])
+
+    def clause(self) -> Clause:
+        """The pattern as a formula over its leaves (see `Clause`), for matchers of many rules."""
+        return self._root.clause(())
 
 
 def _compile(pattern: Any, max_size: int) -> CompiledPattern:

@@ -251,12 +251,13 @@ class Report:
 
 
 def evaluate(rules: list[Rule], events: list[Event], expectations: Mapping[str, Expectation]) -> Report:
-    """Run every rule over every event (each pattern compiled once) and check the expectations."""
-    engine = _engine()
-    compiled = [(rule, engine.compile(rule.event_pattern)) for rule in rules]
+    """Run every rule over every event (the rule set compiled into one matcher) and check the expectations."""
+    from genesys_audit_tools.matcher import RuleSet
+
+    ruleset = RuleSet((rule.key, rule.event_pattern) for rule in rules)
     matches: dict[str, list[str]] = {}
     for event in events:
-        matches[event.id] = [rule.key for rule, pattern in compiled if pattern.matches(event.body)]
+        matches[event.id] = ruleset.matching(event.body)
     known = {r.key for r in rules}
     failures: list[str] = []
     by_name = {e.file: e for e in events} | {e.id: e for e in events}
@@ -559,3 +560,6 @@ def register(sub: Any) -> None:
     )
     lint_parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     lint_parser.set_defaults(func=_cmd_lint)
+    from genesys_audit_tools import backtest
+
+    backtest.register(rules_sub)

@@ -1,4 +1,4 @@
-"""EventBridge's part: match rules with the project's pattern engine and deliver to every target type."""
+"""EventBridge's part: match a bus's rules (compiled together) and deliver to every target type."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from genesys_audit import eventpattern
+from genesys_audit_tools.matcher import RuleSet
 from genesys_audit_tools.simulate.embedded import EmbeddedAws, queue_url, region_of
 from genesys_audit_tools.simulate.receivers import Receiver
 from genesys_audit_tools.simulate.runtime import LambdaRuntime
@@ -65,7 +65,7 @@ class Router:
         self.topology = aws.topology
         self.runtime = runtime
         self.hec = hec
-        self._compiled = {rule.arn: eventpattern.compile(rule.pattern) for rule in self.topology.rules}
+        self._matchers: dict[str, tuple[list[Rule], RuleSet[int]]] = {}  # per bus: its enabled rules
         self.hec_records: list[dict[str, Any]] = []
 
     def rules_on(self, bus: str) -> list[Rule]:
@@ -74,9 +74,11 @@ class Router:
 
     def route(self, event: dict[str, Any], bus: str, trace: Trace) -> None:
         """Match `event` against every rule of `bus` and deliver it to their targets."""
-        for rule in self.rules_on(bus):
-            if not self._compiled[rule.arn].matches(event):
-                continue
+        if bus not in self._matchers:
+            rules = self.rules_on(bus)
+            self._matchers[bus] = (rules, RuleSet(enumerate(rule.pattern for rule in rules)))
+        rules, matcher = self._matchers[bus]
+        for rule in (rules[i] for i in matcher.matching_indices(event)):
             trace.rules.append(rule.key)
             if not rule.targets:
                 trace.notes.append(f"rule {rule.key} matched but has no target")
