@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -211,21 +212,72 @@ def test_a_document_over_the_comment_limit_drops_the_resource_lists_not_the_summ
     assert len(short) < len(review.format_markdown(result))
 
 
-def test_history_events_compare_base_and_head_rules(tmp_path: Path) -> None:
+HISTORY = (
+    {"id": "a1", "entityType": "OAuthClient", "action": "Delete", "clientId": {"id": "c2"}},
+    {"id": "a2", "entityType": "OAuthClient", "action": "Delete", "clientId": {"id": "c9"}},
+    {"id": "a3", "entityType": "Webhook", "action": "Create"},
+)
+
+
+def _audit(body: dict[str, Any], day: int) -> dict[str, Any]:
+    time = f"2026-11-{day:02d}T10:00:00Z"
+    return {"version": "0", "id": body["id"], "detail-type": AUDIT, "source": "aws.partner/genesys.com/cloud/o/s",
+            "time": time, "detail": {"eventBody": {**body, "eventTime": time}}}
+
+
+def _plan_files(tmp_path: Path) -> list[str]:
     base, head = _base_and_head()
-    audits = tmp_path / "history.jsonl"
-    audits.write_text("\n".join(json.dumps({"detail-type": AUDIT, "detail": {"eventBody": body}}) for body in (
-        {"id": "a1", "entityType": "OAuthClient", "action": "Delete", "clientId": {"id": "c2"}},
-        {"id": "a2", "entityType": "OAuthClient", "action": "Delete", "clientId": {"id": "c9"}},
-        {"id": "a3", "entityType": "Webhook", "action": "Create"},
-    )) + "\n")
-    result = review.build(review.Side(base, "main"), review.Side(head, "pr"), events=None, history=str(audits),
-                          run_checks=False)
-    assert result.history is not None
-    assert result.history.base == {"oauth-client-delete": 2, "webhook-change": 1}
-    assert result.history.head == {"oauth-client-delete": 1, "flow-publish": 0}
-    assert result.history.lost == {"oauth-client-delete": ["history.jsonl:1"], "webhook-change": ["history.jsonl:3"]}
-    assert "| `oauth-client-delete` | 2 | 1 | -1 |" in review.format_markdown(result)
+    (tmp_path / "base.json").write_text(json.dumps(base.raw))
+    (tmp_path / "head.json").write_text(json.dumps(head.raw))
+    return ["--base-plan", str(tmp_path / "base.json"), "--plan", str(tmp_path / "head.json"), "--no-check"]
+
+
+def test_history_in_a_jsonl_file_shows_the_backtest_of_base_and_head_rules(tmp_path: Path) -> None:
+    history = tmp_path / "history.jsonl"
+    history.write_text("\n".join(json.dumps(_audit(body, 20 + i)) for i, body in enumerate(HISTORY)) + "\n")
+    out = tmp_path / "review.json"
+    assert cli.main(["review", *_plan_files(tmp_path), "--events", str(history), "--format", "json",
+                     "--output", str(out)]) == 0
+    backtest = json.loads(out.read_text())["history"]
+    assert backtest["audits"] == 3 and backtest["sources"] == [str(history)]
+    rules = {r["key"]: r for r in backtest["rules"]}
+    assert (rules["oauth-client-delete"]["status"], rules["oauth-client-delete"]["matches"]) == ("changed", 1)
+    lost = rules["oauth-client-delete"]["no_longer_matched"]
+    assert (lost["count"], [a["id"] for a in lost["samples"]]) == (1, ["a1"])  # the newly excluded client c2
+    assert (rules["webhook-change"]["status"], rules["webhook-change"]["matches"]) == ("removed", 1)
+    assert cli.main(["review", *_plan_files(tmp_path), "--events", str(history), "--output",
+                     str(tmp_path / "review.md")]) == 0
+    text = (tmp_path / "review.md").read_text()
+    assert "### Rule backtest: 3 audits, 2026-11-20 to 2026-11-22 (3 days)" in text
+    assert text.index("### Rule backtest") < text.index("### Resource changes by module")
+
+
+def test_history_from_the_trail_log_group(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        logs = boto3.client("logs", region_name="eu-central-1")
+        logs.create_log_group(logGroupName="/aws/events/genesys-audit")
+        logs.create_log_stream(logGroupName="/aws/events/genesys-audit", logStreamName="s")
+        events = [_audit(body, 20 + i) for i, body in enumerate(HISTORY)]
+        logs.put_log_events(logGroupName="/aws/events/genesys-audit", logStreamName="s", logEvents=[
+            {"timestamp": int(datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp() * 1000),
+             "message": json.dumps(e)} for e in events])
+        argv = ["review", *_plan_files(tmp_path), "--log-group", "/aws/events/genesys-audit", "--region",
+                "eu-central-1", "--since", "2026-11-01", "--until", "2026-12-01", "--format", "json", "--output",
+                str(tmp_path / "review.json"), "--fail-on-findings", "--fail-if-pages-per-day", "0"]
+        assert cli.main(argv) == 1  # the CRITICAL oauth-client-delete matched an audit on a day: over 0 pages
+        document = json.loads((tmp_path / "review.json").read_text())
+        assert document["history"]["audits"] == 3
+        assert document["history"]["sources"] == ["log group /aws/events/genesys-audit 2026-11-01T00:00Z to "
+                                                  "2026-12-01T00:00Z"]
+        assert document["history"]["failures"] == [
+            "CRITICAL rule oauth-client-delete would have paged more than 0 times a day on 1 day(s) (up to 1, "
+            "first 2026-11-21)"]
+        assert cli.main([*argv[:-3]]) == 0  # without the condition, nothing fails
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,9 @@ the resource's name), else updated in place.
 The document: counts first; then, loudly, replacements and destructions of resources that hold data or
 events; rule changes as pattern diffs in words and JSON, with their targets and the exclusions compiled
 into the patterns; the plan-time AWS checks (`genesys-audit check`) and `rules lint` on the head; `rules
-test` on the repository's event fixtures (base and head); with history (`--events`), what the rules
-match in it; then every resource change grouped by module, in collapsed sections, in address order.
+test` on the repository's event fixtures (base and head); with history (`--events`, `--log-group`,
+`--s3`), the `rules backtest` summary of the base and head rules; then every resource change grouped by
+module, in collapsed sections, in address order.
 """
 
 from __future__ import annotations
@@ -25,12 +26,15 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from genesys_audit_tools import rules as rules_lib
 from genesys_audit_tools.check.model import Report as CheckReport
 from genesys_audit_tools.check.model import Violation
 from genesys_audit_tools.harness import Plan, Resource
+
+if TYPE_CHECKING:
+    from genesys_audit_tools.backtest import BacktestResult
 
 DEFAULT_EVENTS = "tests/fixtures/events"
 _RECORD_PREFIX = ("detail", "eventBody")
@@ -605,33 +609,8 @@ class Side:
     source_dir: str | None = None
 
 
-@dataclass
-class History:
-    """What the rules match in real history (base and head), from `--events`."""
-
-    source: str
-    events: int
-    head: dict[str, int]
-    base: dict[str, int]
-    gained: dict[str, list[str]]
-    lost: dict[str, list[str]]
-
-
-# A backtest of the rules over history: (head rules, base rules or None, the history argument) -> History.
-Backtester = Callable[[list[rules_lib.Rule], list[rules_lib.Rule] | None, str], History]
-
-
-def backtest_events(head: list[rules_lib.Rule], base: list[rules_lib.Rule] | None, source: str) -> History:
-    """Run base and head rules over the audits of a directory or JSONL file with the project's engine."""
-    events = rules_lib.load_events(source)
-    after = rules_lib.evaluate(head, events, {})
-    before = rules_lib.evaluate(base, events, {}) if base is not None else None
-
-    def counts(report: rules_lib.Report) -> dict[str, int]:
-        return {r.key: report.count(r) for r in report.rules}
-
-    gained, lost = _match_difference(before, after)
-    return History(source, len(events), counts(after), counts(before) if before else {}, gained, lost)
+# What the rules match in history: (head rules, base rules) -> `rules backtest`'s result.
+Backtester = Callable[[list[rules_lib.Rule], list[rules_lib.Rule]], "BacktestResult"]
 
 
 def _match_difference(
@@ -665,7 +644,8 @@ class Review:
     lint: list[rules_lib.Finding]
     fixtures: rules_lib.Report | None
     fixtures_source: str | None
-    history: History | None = None
+    history: BacktestResult | None = None
+    history_failures: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     base_violations: set[tuple[str, str, str]] | None = None
 
@@ -689,6 +669,7 @@ class Review:
             not self.new_violations
             and not any(f.level == "error" for f in self.lint)
             and not (self.fixtures and self.fixtures.failures)
+            and not self.history_failures
         )
 
 
@@ -697,11 +678,11 @@ def build(
     head: Side,
     *,
     events: str | None = DEFAULT_EVENTS,
-    history: str | None = None,
-    backtester: Backtester = backtest_events,
+    backtester: Backtester | None = None,
     run_checks: bool = True,
 ) -> Review:
-    """Compare `base` with `head` (or read `head`'s recorded actions when there is no base)."""
+    """Compare `base` with `head` (or read `head`'s recorded actions when there is no base); `backtester`
+    runs the base and head rules over history (`history_backtester`)."""
     from genesys_audit_tools import check
 
     notes: list[str] = []
@@ -750,7 +731,7 @@ def build(
         check_report = CheckReport()
         check_report.notes.append("the plan-time AWS checks were not run (--no-check)")
     findings = rules_lib.lint(head_rules, corpus)
-    past = backtester(head_rules, base_rules, history) if history else None
+    past = backtester(head_rules, base_rules) if backtester else None
     return Review(
         base.label if base else "(the state the plan starts from)",
         head.label,
@@ -763,8 +744,8 @@ def build(
         fixtures,
         events if fixtures is not None else None,
         past,
-        notes,
-        base_violations,
+        notes=notes,
+        base_violations=base_violations,
     )
 
 
@@ -967,19 +948,7 @@ def _markdown(review: Review, full: bool) -> str:  # noqa: PLR0912, PLR0915 - th
         out += _details("Matches per rule", rows)
 
     if review.history is not None:
-        history = review.history
-        out += ["### What the rules match in history", "",
-                f"{history.events} audits from {_code(history.source)}.", "",
-                "| rule | base | head | difference |", "|---|---|---|---|"]
-        for key in sorted(set(history.head) | set(history.base)):
-            before, after = history.base.get(key, 0), history.head.get(key, 0)
-            out.append(f"| `{key}` | {before} | {after} | {after - before:+d} |")
-        out.append("")
-        for key in sorted(set(history.gained) | set(history.lost)):
-            gained, lost = history.gained.get(key, []), history.lost.get(key, [])
-            out.append(f"- `{key}`: now matches {len(gained)} it did not ({', '.join(gained[:5])}), "
-                       f"no longer matches {len(lost)} ({', '.join(lost[:5])})")
-        out.append("")
+        out += [review.history.to_markdown(review.history_failures).rstrip(), ""]
 
     out += ["### Resource changes by module", ""]
     modules = sorted({c.module for c in review.changes})
@@ -1029,7 +998,7 @@ def format_json(review: Review) -> str:
             "failures": fixtures.failures,
             "matches_per_rule": {r.key: fixtures.count(r) for r in fixtures.rules},
         },
-        "history": None if review.history is None else review.history.__dict__,
+        "history": None if review.history is None else json.loads(review.history.to_json(review.history_failures)),
         "ok": review.ok,
     }
     return json.dumps(document, indent=2) + "\n"
@@ -1064,7 +1033,38 @@ def _side(plan_file: str | None, directory: str | None, variables: Mapping[str, 
     return None
 
 
+def history_backtester(args: argparse.Namespace) -> Backtester | None:
+    """`rules backtest` over the history the arguments name (--events, --log-group, --s3, --since, --until,
+    --region; the same options and the same period rules as `rules backtest`), or None without history."""
+    if not (args.events or args.log_group or args.s3):
+        return None
+    from datetime import UTC, datetime, timedelta
+
+    from genesys_audit_tools import backtest
+
+    if args.events and not Path(args.events).exists():  # before the plans, not after
+        raise ReviewError(f"--events {args.events} does not exist; give a JSONL file of audits or a directory of them")
+
+    until = backtest.parse_time(args.until) if args.until else datetime.now(UTC)
+    since = backtest.parse_time(args.since, now=until) if args.since else until - timedelta(days=30)
+    if since >= until:
+        raise ReviewError(f"--since {args.since} is not before --until {args.until or 'now'}")
+    # The log group is read between --since and --until; files and objects are filtered on the events' own
+    # times only when the period is given.
+    filtered = bool((args.events or args.s3) and (args.since or args.until))
+
+    def run(head: list[rules_lib.Rule], base: list[rules_lib.Rule]) -> BacktestResult:
+        items, names = backtest._history(args, since, until)
+        result = backtest.run(head, items, base, since=since if filtered else None,
+                              until=until if filtered else None)
+        result.sources = names
+        return result
+
+    return run
+
+
 def _cmd_review(args: argparse.Namespace) -> int:
+    from genesys_audit_tools import backtest
     from genesys_audit_tools.cli import parse_var
 
     if not args.no_check and (args.dir or args.base_dir):  # load the checks' models while Terraform plans
@@ -1076,8 +1076,10 @@ def _cmd_review(args: argparse.Namespace) -> int:
     try:
         variables = dict(parse_var(v) for v in args.var)
         base_variables = dict(parse_var(v) for v in args.base_var) if args.base_var else variables
-        if args.history and not Path(args.history).exists():
-            raise ReviewError(f"--events {args.history} does not exist; give a directory of audits or a JSONL file")
+        if args.fixtures and not Path(args.fixtures).exists():
+            raise ReviewError(f"--fixtures {args.fixtures} does not exist; give a directory of events with its "
+                              f"{rules_lib.EXPECTATIONS_FILE}, or a JSONL file")
+        backtester = history_backtester(args)
         head = _side(args.plan, args.dir, variables, "head")
         if head is not None and args.source:
             head.source_dir = args.source
@@ -1085,14 +1087,19 @@ def _cmd_review(args: argparse.Namespace) -> int:
         if base is not None and (args.base_source or args.source) and base.source_dir is None:
             base.source_dir = args.base_source or args.source
         assert head is not None  # the parser requires --plan or --dir
-        if args.fixtures and not Path(args.fixtures).exists():
-            raise ReviewError(f"--fixtures {args.fixtures} does not exist; give a directory of events with its "
-                              f"{rules_lib.EXPECTATIONS_FILE}, or a JSONL file")
         events = args.fixtures or (DEFAULT_EVENTS if Path(DEFAULT_EVENTS).is_dir() else None)
-        review = build(base, head, events=events, history=args.history, run_checks=not args.no_check)
-    except (ReviewError, rules_lib.RulesError, argparse.ArgumentTypeError) as exc:
+        review = build(base, head, events=events, backtester=backtester, run_checks=not args.no_check)
+    except (ReviewError, rules_lib.RulesError, argparse.ArgumentTypeError, ValueError) as exc:
         sys.stderr.write(f"genesys-audit review: {exc}\n")
         return 2
+    except Exception as exc:  # botocore, reading the history: credentials, access denied, throttling
+        if type(exc).__module__.startswith("botocore"):
+            sys.stderr.write(f"\ngenesys-audit review: reading the history failed: {exc}\n")
+            return 2
+        raise
+    if review.history is not None:
+        severities = args.page_severity or backtest.PAGING_SEVERITIES
+        review.history_failures = review.history.failures(args.fail_if_pages_per_day, severities)
     text = format_json(review) if args.format == "json" else format_markdown(review)
     if args.output:
         Path(args.output).write_text(text)
@@ -1110,9 +1117,9 @@ def register(sub: Any) -> None:
             "Compare a base and a head (Terraform directories planned offline, or saved `terraform show -json` "
             "plans) and write one Markdown document for a PR comment: resources replaced or destroyed that hold "
             "data or events first, rule pattern diffs in words and JSON, targets and exclusions, the plan-time "
-            "AWS checks, `rules lint`, `rules test` on the fixtures and, with --events, what the rules match in "
-            "history. With --plan alone, the actions recorded in the plan (made against real state) are used. "
-            "Exit 2 when an input cannot be read or planned."
+            "AWS checks, `rules lint`, `rules test` on the fixtures and, with history (--events, --log-group, --s3), "
+            "the `rules backtest` summary. With --plan alone, the actions recorded in the plan (made against real "
+            "state) are used. Exit 2 when an input cannot be read or planned."
         ),
     )
     head = parser.add_mutually_exclusive_group(required=True)
@@ -1128,8 +1135,19 @@ def register(sub: Any) -> None:
     parser.add_argument("--fixtures", metavar="DIR_OR_JSONL",
                         help=f"event fixtures for `rules test`, with expectations.json (default: {DEFAULT_EVENTS} "
                         "when it exists)")
-    parser.add_argument("--events", dest="history", metavar="DIR_OR_JSONL",
-                        help="history (audits exported from the trail, the archive or Splunk) to run the rules over")
+    history = parser.add_argument_group("history", "what the base and head rules match in real history, as "
+                                        "`genesys-audit rules backtest` reads it")
+    history.add_argument("--events", metavar="FILE_OR_DIR",
+                         help="JSONL files of audits (EventBridge events, Firehose/HEC events, Splunk exports; .gz)")
+    history.add_argument("--log-group", metavar="NAME", help="the trail log group (CloudWatch Logs)")
+    history.add_argument("--s3", metavar="s3://BUCKET/PREFIX", help="JSONL objects (.gz accepted) under a prefix")
+    history.add_argument("--since", metavar="TIME", help="start: ISO date/time (UTC) or e.g. 30d (default 30 days)")
+    history.add_argument("--until", metavar="TIME", help="end (exclusive): ISO date/time or e.g. 1d (default now)")
+    history.add_argument("--region", help="AWS region for --log-group and --s3 (default: the AWS config's)")
+    history.add_argument("--fail-if-pages-per-day", type=int, metavar="N",
+                         help="with --fail-on-findings: fail when a paging rule matches more than N audits a day")
+    history.add_argument("--page-severity", action="append", metavar="SEVERITY",
+                         help="severity that pages (repeatable; default CRITICAL)")
     parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     parser.add_argument("--output", metavar="FILE", help="write the document here instead of stdout")
     parser.add_argument("--source", metavar="DIR", help="with --plan: the planned directory, for the checks "
