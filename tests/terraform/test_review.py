@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import subprocess
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +81,43 @@ def variant_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make(tmp_path_factory.mktemp("review-variant"))
 
 
+TRAIL = "/aws/events/genesys-audit"
+
+
+def _history(**options: Any) -> review.Backtester:
+    defaults = {"events": None, "log_group": None, "s3": None, "since": None, "until": None, "region": None}
+    backtester = review.history_backtester(argparse.Namespace(**{**defaults, **options}))
+    assert backtester is not None
+    return backtester
+
+
+def _corpus() -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(Path(FIXTURES).glob("*.json")) if p.name != "expectations.json"]
+
+
 @pytest.fixture(scope="session")
 def complete_review(tf_plan: PlanFn, variant_dir: Path) -> review.Review:
+    """The review with the fixture corpus as history in the trail log group (moto), restamped to the last days."""
+    import boto3
+    from moto import mock_aws
+
     base = review.Side(tf_plan(COMPLETE), "main", str(COMPLETE))
     head = review.Side(tf_plan(variant_dir), "pull request", str(variant_dir))
-    return review.build(base, head, events=FIXTURES)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with pytest.MonkeyPatch.context() as env, mock_aws():
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        logs = boto3.client("logs", region_name="eu-central-1")
+        logs.create_log_group(logGroupName=TRAIL)
+        logs.create_log_stream(logGroupName=TRAIL, logStreamName="trail")
+        events = []
+        for hours, event in enumerate(reversed(_corpus()), start=1):
+            moment = now - timedelta(hours=hours)
+            event["time"] = moment.isoformat().replace("+00:00", "Z")
+            events.append({"timestamp": int(moment.timestamp() * 1000), "message": json.dumps(event)})
+        logs.put_log_events(logGroupName=TRAIL, logStreamName="trail", logEvents=events[::-1])
+        return review.build(base, head, events=FIXTURES,
+                            backtester=_history(log_group=TRAIL, region="eu-central-1", since="7d"))
 
 
 def test_review_counts_and_loudly_shows_what_loses_data(complete_review: review.Review) -> None:
@@ -149,6 +183,33 @@ def test_review_json_carries_the_same_content(complete_review: review.Review) ->
         "entityType": ["Integration"], "action": ["Delete"]}
     assert rules["oauth-client-delete"]["fields"] == ["pattern"]
     assert document["fixtures"]["failures"] and document["ok"] is False
+
+
+def test_review_embeds_the_backtest_of_the_trail(complete_review: review.Review) -> None:
+    history = complete_review.history
+    assert history is not None and history.audits == len(_corpus())
+    assert history.rule("webhook-change").status == "removed" and history.rule("webhook-change").matches == 1
+    assert history.rule("integration-delete").status == "added"
+    text = review.format_markdown(complete_review)
+    assert f"### Rule backtest: {len(_corpus())} audits" in text
+    assert f"History: `log group {TRAIL} " in text
+    assert "| `webhook-change` **removed** | HIGH | 1 |" in text
+    document = json.loads(review.format_json(complete_review))
+    assert {r["key"]: r["status"] for r in document["history"]["rules"]}["integration-delete"] == "added"
+
+
+def test_review_with_history_in_a_jsonl_file(tf_plan: PlanFn, variant_dir: Path, tmp_path: Path) -> None:
+    history = tmp_path / "audits.jsonl"
+    history.write_text("".join(json.dumps(e) + "\n" for e in _corpus()))
+    base = review.Side(tf_plan(COMPLETE), "main", str(COMPLETE))
+    head = review.Side(tf_plan(variant_dir), "pull request", str(variant_dir))
+    result = review.build(base, head, events=None, backtester=_history(events=str(history)), run_checks=False)
+    assert result.history is not None and result.history.sources == [str(history)]
+    assert result.history.rule("oauth-client-delete").status == "changed"  # the added exclusion
+    changed = result.history.rule("oauth-client-delete")
+    # no audit of the corpus comes from the newly excluded client: the same two deletions as before
+    assert (changed.matches, changed.newly_matched, changed.no_longer_matched) == (2, 0, 0)
+    assert "### Rule backtest: " in review.format_markdown(result)
 
 
 def test_an_unplannable_head_is_a_clear_error_with_exit_2(
