@@ -948,7 +948,13 @@ def _markdown(review: Review, full: bool) -> str:  # noqa: PLR0912, PLR0915 - th
         out += _details("Matches per rule", rows)
 
     if review.history is not None:
-        out += [review.history.to_markdown(review.history_failures).rstrip(), ""]
+        # The backtest's own Markdown: its headline and rule changes in view, its tables collapsed.
+        lines = review.history.to_markdown().rstrip().splitlines()
+        table = next((i for i, line in enumerate(lines) if line.startswith("| rule |")), len(lines))
+        out += lines[:table]
+        out += [f"- **FAIL** {f}" for f in review.history_failures] + ([""] if review.history_failures else [])
+        if lines[table:]:
+            out += _details("Matches per rule, per day, and sample audits", lines[table:])
 
     out += ["### Resource changes by module", ""]
     modules = sorted({c.module for c in review.changes})
