@@ -427,3 +427,15 @@ def test_only_violations_the_change_adds_fail_the_review() -> None:
     assert not result.ok
     assert [v.check for v in result.new_violations] == ["kms"]
     assert "FAIL [kms] aws_kms_key.k: logs may not use the key" in review.format_markdown(result)
+
+
+def test_a_first_deployment_lists_its_many_new_rules_and_collapses_them() -> None:
+    empty = _plan([])
+    head, _ = _large_plans(5)  # the base of the large plans: 150 resources, 40 rules
+    result = review.build(review.Side(empty, "nothing"), review.Side(head, "pr"), events=None, run_checks=False)
+    text = review.format_markdown(result)
+    heading = next(line for line in text.splitlines() if line.startswith("#### 40 rules added: "))
+    assert heading.count("`rule-") == 40
+    section = text[text.index(heading):text.index("### Plan-time AWS checks")]
+    assert section.count("<details>") == 1 + 40  # one around them all, one per pattern
+    assert "#### ADDED `rule-00` (HIGH)" in section.split("<details>", 1)[1]

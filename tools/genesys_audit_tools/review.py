@@ -754,6 +754,8 @@ def build(
 MARKER = "<!-- genesys-audit-review -->"
 # GitHub refuses comments longer than 65,536 characters.
 COMMENT_LIMIT = 60_000
+# More rules added (or removed) than this are listed by key, their details collapsed.
+MANY_RULES = 8
 
 
 def _details(summary: str, body: list[str], open_: bool = False) -> list[str]:
@@ -816,13 +818,22 @@ def _rule_body(change: RuleChange) -> list[str]:  # noqa: PLR0912 - one branch p
 def _rule_sections(changes: list[RuleChange]) -> list[str]:
     """Removed, added, then changed rules; rules that changed alike under one heading."""
     out: list[str] = []
-    for change in [c for c in changes if c.status == "removed"] + [c for c in changes if c.status == "added"]:
-        view = change.after or change.before
-        assert view is not None
-        title = f": {view.rule.title}" if view.rule.title else ""
-        out += [f"#### {change.status.upper()} {_code(change.key)} ({view.rule.severity or 'no severity'}){title}", ""]
-        out += [*_rule_body(change), ""]
-        out += _details("Pattern JSON", _pattern_block(view.rule.event_pattern))
+    for status in ("removed", "added"):
+        listed = [c for c in changes if c.status == status]
+        blocks: list[str] = []
+        for change in listed:
+            view = change.after or change.before
+            assert view is not None
+            title = f": {view.rule.title}" if view.rule.title else ""
+            severity = view.rule.severity or "no severity"
+            blocks += [f"#### {status.upper()} {_code(change.key)} ({severity}){title}", ""]
+            blocks += [*_rule_body(change), ""]
+            blocks += _details("Pattern JSON", _pattern_block(view.rule.event_pattern))
+        if len(listed) > MANY_RULES:  # a first deployment: the list in view, each rule collapsed
+            out += [f"#### {len(listed)} rules {status}: {', '.join(_code(c.key) for c in listed)}", ""]
+            out += _details(f"What each {status} rule matches, its targets and its pattern", blocks)
+        else:
+            out += blocks
     groups: dict[tuple[str, ...], list[RuleChange]] = {}
     for change in [c for c in changes if c.status == "changed"]:
         groups.setdefault(tuple(_rule_body(change)), []).append(change)
