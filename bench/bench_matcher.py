@@ -144,7 +144,7 @@ def main() -> int:
         + ("met" if projected <= TARGET_SECONDS else "MISSED")
     )
     print(
-        f"identical matches on {len(sample) - len(differing):,} of {len(sample):,} sampled audits"
+        f"identical matches on {len(sample) - len(differing):,} of {len(sample):,} audits checked"
         + (f"; FIRST DIFFERENCE at line {differing[0]}" if differing else "")
     )
     print("\nmatches per rule:")

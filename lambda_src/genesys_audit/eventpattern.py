@@ -1,8 +1,11 @@
 """EventBridge event patterns, matched and validated the way AWS actually behaves.
 
 Public API: `matches(pattern, event)`, `validate(pattern)`, `compile(pattern)` and
-`InvalidPatternError`. Patterns and events may be dicts or JSON strings. Semantics follow the
-project's research notes (reference/eventbridge-patterns.md), AWS winning where its docs disagree:
+`InvalidPatternError`; for matchers of many rules (genesys_audit_tools.matcher),
+`CompiledPattern.clause()` (the pattern as a formula over its leaves), `objects_at`, `values_at` and
+`values_along` (the engine's own walk of an event). Patterns and events may be dicts or JSON
+strings. Semantics follow the project's research notes (reference/eventbridge-patterns.md), AWS
+winning where its docs disagree:
 
 - every leaf of a pattern is an array whose values are ORed; keys are ANDed; event fields the
   pattern does not name are ignored; keys and operator names are case-sensitive;
@@ -371,7 +374,6 @@ class Clause(NamedTuple):
 
     leaves: tuple[Condition, ...]
     ors: tuple[tuple[Clause, ...], ...]
-
 
 
 class _Object:

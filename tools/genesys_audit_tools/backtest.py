@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 import re
 import sys
@@ -33,7 +34,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, BinaryIO
 
 from genesys_audit.audit import AuditView, shorten
 from genesys_audit_tools.matcher import RuleSet
@@ -70,28 +71,42 @@ def normalize(item: Any, _depth: int = 0) -> dict[str, Any] | None:
     return None
 
 
-def _lines(data: bytes, where: str) -> Iterator[tuple[str, Any]]:
-    if data[:2] == b"\x1f\x8b":
+def _items(text: IO[str]) -> Iterator[Any]:
+    """Items of JSON lines, streamed; or of one JSON document (an array of items, one pretty-printed item)."""
+    first = text.readline()
+    try:
+        loaded = json.loads(first) if first.strip() else None
+    except ValueError:
+        loaded = None
+    if loaded is None and first.strip():  # not one item per line: read the one document
+        whole = first + text.read()
         try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise RulesError(f"{where}: not a valid gzip file: {exc}") from exc
-    text = data.decode("utf-8", errors="replace").strip()
-    if text[:1] in ("{", "["):  # one JSON document (an array of items, or one pretty-printed item)?
-        try:
-            whole = json.loads(text)
+            loaded = json.loads(whole)
         except ValueError:
-            whole = None  # JSON lines: the first line parsed, then "Extra data"
-        if isinstance(whole, list):
-            for number, item in enumerate(whole, start=1):
-                yield f"{where}#{number}", item
+            yield from (line for line in whole.splitlines() if line.strip())  # counted as unreadable
             return
-        if whole is not None:
-            yield where, whole
-            return
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip():
-            yield f"{where}:{number}", line
+    if isinstance(loaded, list):
+        yield from loaded
+    elif loaded is not None:
+        yield loaded
+    yield from (line for line in text if line.strip())
+
+
+def _text(binary: BinaryIO) -> IO[str]:
+    """A text stream over a file or object, gunzipped when it starts with gzip's magic bytes."""
+    magic = binary.read(2)
+    binary.seek(0)
+    if magic == b"\x1f\x8b":
+        return io.TextIOWrapper(gzip.GzipFile(fileobj=binary), encoding="utf-8", errors="replace")
+    return io.TextIOWrapper(binary, encoding="utf-8", errors="replace")
+
+
+def _read(binary: BinaryIO, where: str) -> Iterator[Any]:
+    try:
+        with _text(binary) as text:
+            yield from _items(text)
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise RulesError(f"{where}: cannot read it: {exc}") from exc
 
 
 def read_files(path: str | Path) -> Iterator[Any]:
@@ -110,8 +125,7 @@ def read_files(path: str | Path) -> Iterator[Any]:
     else:
         raise RulesError(f"--events {source}: no such file or directory")
     for file in files:
-        for _where, line in _lines(file.read_bytes(), str(file)):
-            yield line
+        yield from _read(file.open("rb"), str(file))
 
 
 def read_log_group(
@@ -154,7 +168,7 @@ def read_s3(client: Any, url: str, progress: Callable[[str], None] | None = None
         for obj in page.get("Contents", []):
             body = client.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
             count += 1
-            yield from (line for _, line in _lines(body, f"s3://{bucket}/{obj['Key']}"))
+            yield from _read(io.BytesIO(body), f"s3://{bucket}/{obj['Key']}")
             if progress:
                 progress(f"s3://{bucket}/{prefix}: {count} objects read")
 

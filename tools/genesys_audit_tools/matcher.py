@@ -4,17 +4,24 @@
     ruleset.matching(event)          # -> ["oauth-client-delete", ...] in the order given
 
 Like EventBridge's own ruler, it avoids testing every rule against every event. Each pattern is
-parsed and validated by the project's engine (`genesys_audit.eventpattern`), which also says which
-exact-string conditions every match of it needs (`CompiledPattern.literal_conditions`: e.g.
-`detail.eventBody.entityType` is one of `["OAuthClient"]`). The rules are indexed by the literal
-values of their most selective such field (the field whose literals differ most across the rule
-set: the entity type rather than the source or detail-type every rule shares). For an event, the
-matcher reads the values at each indexed field once, takes the rules whose literals it finds, drops
-those whose other exact-string conditions fail (each field read once per event, shared by all the
-rules naming it), and asks the engine about the rest. Rules without any exact-string condition are
-always asked. The values read are every value the engine could test there (all array elements,
-dotted keys), so an event is only ever skipped for a rule the engine would reject: there is one
-implementation of the semantics, and the answers are identical (a property test checks it).
+parsed and validated by the project's engine (`genesys_audit.eventpattern`), which also gives it as
+a formula over its leaves (`CompiledPattern.clause()`: leaf conditions at absolute fields ANDed,
+`$or` groups). Compiling the set:
+
+- fields (object nesting + leaf key) and leaf conditions are numbered across all rules, so a field
+  is read and a condition (e.g. the shared exclusions on `userId`, `remoteIp`, `clientId.id`) is
+  tested at most once per event, whatever the number of rules naming it;
+- each rule is indexed by the literal values of its most selective exact-string field outside
+  `$or`: the one whose values the fewest other rules list (the entity type, rather than the source
+  or detail-type every rule names). Rules without such a field are tried on every event.
+
+For an event, the matcher reads the indexed fields, takes the rules whose literals it finds there
+and evaluates their formulas. A formula is the pattern exactly when each object of the pattern's
+nesting is at most one object of the event; where a step reaches several (an array of objects, a
+key spelled both nested and dotted) the engine's same-element rule decides and the rule is asked
+of the engine itself. Field values come from the engine's own walk (`objects_at`, `values_at`,
+with its one-key fast path inlined), and leaf tests are the engine's: one implementation of the
+semantics, identical answers (property tests in tests/unit/test_matcher.py check it).
 """
 
 from __future__ import annotations
