@@ -539,52 +539,71 @@ def _progress(message: str) -> None:
     sys.stderr.flush()
 
 
-def _history(args: argparse.Namespace, since: datetime, until: datetime) -> tuple[Iterator[Any], list[str]]:
-    sources: list[Iterator[Any]] = []
-    names: list[str] = []
-    if args.events:
-        sources.append(read_files(args.events))
-        names.append(str(args.events))
-    if args.log_group or args.s3:
-        import boto3
+@dataclass(frozen=True)
+class History:
+    """The history the command-line options name (--events, --log-group, --s3, --since, --until, --region),
+    shared by `rules backtest` and `review`. The log group is read between `since` and `until` (log times);
+    files and objects are filtered on the events' own times only when a period is given (`filtered`)."""
 
-        if args.log_group:
-            logs = boto3.client("logs", region_name=args.region)
-            sources.append(read_log_group(logs, args.log_group, since, until, progress=_progress))
-            names.append(f"log group {args.log_group} {since:%Y-%m-%dT%H:%MZ} to {until:%Y-%m-%dT%H:%MZ}")
-        if args.s3:
-            s3 = boto3.client("s3", region_name=args.region)
-            sources.append(read_s3(s3, args.s3, _progress))
-            names.append(args.s3)
-    if not sources:
-        raise RulesError("give the history: --log-group NAME, --events FILE_OR_DIR or --s3 s3://BUCKET/PREFIX")
-    return (item for source in sources for item in source), names
+    args: argparse.Namespace
+    since: datetime
+    until: datetime
+    filtered: bool
+
+    @classmethod
+    def of(cls, args: argparse.Namespace) -> History | None:
+        """The history of `args`, or None when they name none; RulesError on a period that is no period."""
+        if not (args.events or args.log_group or args.s3):
+            return None
+        until = parse_time(args.until) if args.until else datetime.now(UTC)
+        since = parse_time(args.since, now=until) if args.since else until - timedelta(days=30)
+        if since >= until:
+            raise RulesError(f"--since {args.since} is not before --until {args.until or 'now'}")
+        return cls(args, since, until, bool((args.events or args.s3) and (args.since or args.until)))
+
+    def items(self) -> tuple[Iterator[Any], list[str]]:
+        """The history items, read lazily, and a name for each source."""
+        args, since, until = self.args, self.since, self.until
+        sources: list[Iterator[Any]] = []
+        names: list[str] = []
+        if args.events:
+            sources.append(read_files(args.events))
+            names.append(str(args.events))
+        if args.log_group or args.s3:
+            import boto3
+
+            if args.log_group:
+                logs = boto3.client("logs", region_name=args.region)
+                sources.append(read_log_group(logs, args.log_group, since, until, progress=_progress))
+                names.append(f"log group {args.log_group} {since:%Y-%m-%dT%H:%MZ} to {until:%Y-%m-%dT%H:%MZ}")
+            if args.s3:
+                s3 = boto3.client("s3", region_name=args.region)
+                sources.append(read_s3(s3, args.s3, _progress))
+                names.append(args.s3)
+        return (item for source in sources for item in source), names
+
+    def run(self, rules: list[Rule], base_rules: list[Rule] | None = None, *,
+            samples: int = DEFAULT_SAMPLES) -> BacktestResult:
+        """`run` over this history, its sources named in the result."""
+        items, names = self.items()
+        result = run(rules, items, base_rules, samples=samples, since=self.since if self.filtered else None,
+                     until=self.until if self.filtered else None)
+        result.sources = names
+        return result
 
 
 def _cmd_backtest(args: argparse.Namespace) -> int:
     from genesys_audit_tools.rules import _variables, load_plan, rules_from_plan
 
     try:
-        until = parse_time(args.until) if args.until else datetime.now(UTC)
-        since = parse_time(args.since, now=until) if args.since else until - timedelta(days=30)
-        if since >= until:
-            raise RulesError(f"--since {args.since} is not before --until {args.until or 'now'}")
+        history = History.of(args)
+        if history is None:
+            raise RulesError("give the history: --log-group NAME, --events FILE_OR_DIR or --s3 s3://BUCKET/PREFIX")
         head = rules_from_plan(load_plan(args.plan, args.dir, _variables(args)))
         base = None
         if args.base_plan or args.base_dir:
             base = rules_from_plan(load_plan(args.base_plan, args.base_dir, _variables(args)))
-        items, names = _history(args, since, until)
-        # The log group is read between --since and --until (log times); files and objects are
-        # filtered on the events' own times only when the period is given.
-        filtered = bool((args.events or args.s3) and (args.since or args.until))
-        result = run(
-            head,
-            items,
-            base,
-            samples=args.samples,
-            since=since if filtered else None,
-            until=until if filtered else None,
-        )
+        result = history.run(head, base, samples=args.samples)
     except (RulesError, ValueError) as exc:
         sys.stderr.write(f"genesys-audit rules backtest: {exc}\n")
         return 2
@@ -595,7 +614,6 @@ def _cmd_backtest(args: argparse.Namespace) -> int:
         raise
     if args.log_group or args.s3:
         sys.stderr.write("\n")
-    result.sources = names
     failures = result.failures(args.fail_if_pages_per_day, args.page_severity or PAGING_SEVERITIES)
     render = {"text": result.to_text, "markdown": result.to_markdown, "json": result.to_json}[args.format]
     text = render(failures)

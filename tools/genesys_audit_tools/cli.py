@@ -153,6 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     trim.register(sub)
 
+    from genesys_audit_tools import review
+
+    review.register(sub)
+
     simulate = sub.add_parser(
         "simulate",
         help="run the whole pipeline offline on an embedded AWS, from the module's own plan",
