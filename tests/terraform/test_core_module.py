@@ -73,6 +73,8 @@ def _expected_catalog_pattern(entry):
         body["action"] = entry["match"]["actions"]
     if entry["match"].get("properties"):
         body["propertyChanges"] = {"property": entry["match"]["properties"]}
+    if entry["match"].get("service_names"):
+        body["serviceName"] = entry["match"]["service_names"]
     body["clientId"] = {"id": [{"exists": False}, {"anything-but": AUTOMATION}]}
     body["userId"] = [{"exists": False}, {"anything-but": EXCLUDED_USERS}]
     body["remoteIp"] = [{"exists": False}, {"anything-but": {"prefix": ["10.20."]}}]
