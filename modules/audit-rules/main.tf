@@ -43,6 +43,7 @@ locals {
     jsondecode(length(r.match.entity_types) == 0 ? "{}" : jsonencode({ entityType = r.match.entity_types })),
     jsondecode(length(try(r.match.actions, [])) == 0 ? "{}" : jsonencode({ action = r.match.actions })),
     jsondecode(length(try(r.match.properties, [])) == 0 ? "{}" : jsonencode({ propertyChanges = { property = r.match.properties } })),
+    jsondecode(length(try(r.match.service_names, [])) == 0 ? "{}" : jsonencode({ serviceName = r.match.service_names })),
     jsondecode(local.exclusion_json),
   ) }
 

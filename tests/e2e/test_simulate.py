@@ -46,7 +46,7 @@ def test_every_event_is_routed_to_exactly_the_expected_rules(simulation):
 
 def test_trail_and_splunk_receive_every_audit_but_noise(simulation):
     trail = sum("all-audits" in t.rules for t in simulation.traces)
-    assert trail == 38
+    assert trail == 82
     assert simulation.log_events["/aws/events/genesys-audit"] == trail
     assert len(simulation.hec_records) == trail
     assert {r["sourcetype"] for r in simulation.hec_records} == {"genesys:cloud:audit"}
@@ -63,7 +63,7 @@ def test_every_delivery_succeeded_and_every_dead_letter_queue_is_empty(simulatio
 
 def test_one_alert_per_alerting_event_with_its_subject_on_every_channel(simulation):
     alerting = sorted(name for name, spec in EXPECTATIONS.items() if ALERTING & set(spec["match"]))
-    assert len(alerting) == 22
+    assert len(alerting) == 36
     subjects = [a.subject for a in simulation.alerts]
     assert len(subjects) == len(alerting)
     assert all(len(s) <= 100 and s.isascii() for s in subjects)
@@ -84,9 +84,13 @@ def test_one_alert_per_alerting_event_with_its_subject_on_every_channel(simulati
 
 def test_the_consumer_takes_every_queued_detection_once(simulation):
     queued = [name for name, spec in EXPECTATIONS.items() if QUEUED & set(spec["match"])]
-    assert simulation.delivered["sqs:genesys-audit-detections"] == len(queued) == 28
+    assert len(queued) == 50
+    # One message per matching rule: the two flow publishes match architect-flow-change and the example's
+    # custom flow-publish, so they are queued twice and the consumer keeps one finding per audit record.
+    messages = sum(len(QUEUED & set(EXPECTATIONS[name]["match"])) for name in queued)
+    assert simulation.delivered["sqs:genesys-audit-detections"] == messages == 52
     assert simulation.consumers == [
-        f"genesys-audit-consumer consumed {len(queued)} message(s) from genesys-audit-detections; 0 failed attempt(s)"
+        f"genesys-audit-consumer consumed {messages} message(s) from genesys-audit-detections; 0 failed attempt(s)"
     ]
     # Properties whose new values were sent (or, like `secret`, that changed without values) and are watched.
     watched = sorted(
@@ -103,6 +107,7 @@ def test_the_consumer_takes_every_queued_detection_once(simulation):
     assert simulation.metrics["genesys-audit-consumer"] == {
         "ConsumerFindings": len(queued),
         "ConsumerWatchedChanges": len(watched),
+        "ConsumerDuplicatesSkipped": messages - len(queued),
     }
 
 
@@ -166,10 +171,10 @@ def test_terminal_and_markdown_reports_show_the_same_outcome(simulation):
 
     text, markdown = report.format_text(simulation), report.format_markdown(simulation)
     for needle in (
-        "Deliveries: 126 delivered, 0 function errors, 0 failed.",
-        "Alerts published: 22; chat/paging requests: pagerduty 22, slack 22, teams 22; Splunk HEC events: 38.",
-        "AlertsSent 22",
-        "ConsumerFindings 28, ConsumerWatchedChanges 5",
+        "Deliveries: 252 delivered, 0 function errors, 0 failed.",
+        "Alerts published: 36; chat/paging requests: pagerduty 36, slack 36, teams 36; Splunk HEC events: 82.",
+        "AlertsSent 36",
+        "ConsumerDuplicatesSkipped 2, ConsumerFindings 50, ConsumerWatchedChanges 5",
         "CRITICAL: OAuthClient [Legacy Reporting Cl...] Delete by user [a1b2c3d4-1111-4a4a-8b8b-000000000001]",
     ):
         assert needle in text and needle in markdown, needle

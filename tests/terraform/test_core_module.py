@@ -73,6 +73,8 @@ def _expected_catalog_pattern(entry):
         body["action"] = entry["match"]["actions"]
     if entry["match"].get("properties"):
         body["propertyChanges"] = {"property": entry["match"]["properties"]}
+    if entry["match"].get("service_names"):
+        body["serviceName"] = entry["match"]["service_names"]
     body["clientId"] = {"id": [{"exists": False}, {"anything-but": AUTOMATION}]}
     body["userId"] = [{"exists": False}, {"anything-but": EXCLUDED_USERS}]
     body["remoteIp"] = [{"exists": False}, {"anything-but": {"prefix": ["10.20."]}}]
@@ -181,8 +183,8 @@ def test_every_target_has_retry_policy_and_dead_letter_queue(complete):
     assert {t.module_address for t in targets} == {"module.genesys_audit.module.rules"}
     alert_targets = [t for t in targets if t.index.endswith("/alert")]
     rules_targets = [t for t in targets if not t.index.endswith("/alert")]
-    # 17 catalog detections + the custom rule to the queue, the trail rule to the trail and to Splunk...
-    assert len(rules_targets) == 20
+    # 39 catalog detections + the custom rule to the queue, the trail rule to the trail and to Splunk...
+    assert len(rules_targets) == len([e for e in CATALOG if "queue" in e["destinations"]]) + 1 + 2 == 42
     # ...and every detection whose catalog destinations include "alert" to the alert Lambda (a severity
     # override does not change destinations).
     alerting = [e["key"] for e in CATALOG if "alert" in e["destinations"]]
@@ -228,7 +230,7 @@ def test_multi_region_resources_carry_their_region_and_names_do_not_collide(mult
         region = resource.address.split('module.genesys_audit["', 1)[1].split('"]', 1)[0]
         assert resource.region == region, resource.address
         by_region[region] = by_region.get(region, 0) + 1
-    assert by_region == {"eu-central-1": 93, "eu-west-1": 93}
+    assert by_region == {"eu-central-1": 181, "eu-west-1": 181}
     seen = set()
     for resource in resources:
         name = resource.values.get("name") or resource.values.get("alarm_name") or resource.values.get("policy_name")
@@ -260,7 +262,7 @@ def test_rules_lint_finds_no_trap_in_the_rendered_catalog(complete, capsys, tmp_
     plan_file.write_text(json.dumps(complete.raw))
     code = cli.main(["rules", "lint", "--plan", str(plan_file), "--events", str(EVENTS), "--strict"])
     assert code == 0
-    assert "19 rules linted: 0 errors, 0 warnings" in capsys.readouterr().out
+    assert "41 rules linted: 0 errors, 0 warnings" in capsys.readouterr().out
 
 
 def test_webhook_example_rules_accept_the_webhook_source_on_the_custom_bus(tf_plan):

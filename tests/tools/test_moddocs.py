@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 
 from genesys_audit_tools import moddocs
@@ -34,3 +35,33 @@ def test_required_inputs_come_first_and_heredocs_are_flattened():
     rows = [line for line in table.splitlines() if line.startswith("| `")]
     assert rows[0].endswith("| n/a | yes |")
     assert "Catalog choices: `disabled` keys, per-key `severity` overrides" in table
+
+
+def test_the_catalog_table_and_controls_view_follow_catalog_json(tmp_path):
+    module = tmp_path / "audit-rules"
+    shutil.copytree(moddocs.REPO / "modules" / "audit-rules", module)
+    readme, catalog = module / "README.md", module / "catalog.json"
+    assert moddocs.update(readme, check=True)
+    text = readme.read_text()
+    assert "| `oauth-client-delete` | CRITICAL | access | OAuthClient; Delete |" in text
+    assert "[oauth-client-delete](../../docs/runbooks.md#oauth-client-delete) |" in text
+    assert "**ISO/IEC 27001:2022 Annex A**" in text and "| A.8.15 | `oauth-client-delete`," in text
+    doc = json.loads(catalog.read_text())
+    doc["rules"][0]["controls"]["pci_dss_4"].append("10.2.1.3")
+    doc["rules"][0]["threshold"] = {"count": 5, "window_minutes": 10, "group_by": "actor"}
+    catalog.write_text(json.dumps(doc, indent=2) + "\n")
+    assert not moddocs.update(readme, check=True)
+    assert moddocs.update(readme, check=False) is False  # rewrites
+    text = readme.read_text()
+    assert "| 10.2.1.3 | `oauth-client-delete` |" in text
+    assert "| ≥ 5 / 10 min per actor |" in text
+    assert moddocs.update(readme, check=True)
+
+
+def test_controls_sort_naturally():
+    assert sorted(["10.2.1.10", "10.2.1.2", "CC6.10", "CC6.2"], key=moddocs._natural) == [
+        "10.2.1.2",
+        "10.2.1.10",
+        "CC6.2",
+        "CC6.10",
+    ]

@@ -1,8 +1,10 @@
-"""Inputs and outputs tables of every module README, generated from the HCL.
+"""Inputs and outputs tables of every module README, generated from the HCL, and the rule catalog's tables.
 
 `python -m genesys_audit_tools.moddocs` rewrites the section between `<!-- BEGIN_TF_DOCS -->` and
-`<!-- END_TF_DOCS -->` of `modules/*/README.md` (and of the root README when it has the markers);
-`--check` only reports READMEs that are stale and exits 1 (a test runs it).
+`<!-- END_TF_DOCS -->` of `modules/*/README.md` (and of the root README when it has the markers), and
+the catalog table and "controls evidenced" view between `<!-- BEGIN_CATALOG -->` and
+`<!-- END_CATALOG -->` of `modules/audit-rules/README.md` (from `catalog.json`); `--check` only
+reports READMEs that are stale and exits 1 (a test runs it).
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from typing import Any
 import hcl2
 
 BEGIN, END = "<!-- BEGIN_TF_DOCS -->", "<!-- END_TF_DOCS -->"
+CATALOG_BEGIN, CATALOG_END = "<!-- BEGIN_CATALOG -->", "<!-- END_CATALOG -->"
 REPO = Path(__file__).resolve().parents[2]
+FRAMEWORKS = {  # catalog key -> (short label, full name)
+    "pci_dss_4": ("PCI", "PCI DSS v4.0"),
+    "soc2": ("SOC 2", "SOC 2 (2017 Trust Services Criteria)"),
+    "iso27001_2022": ("ISO", "ISO/IEC 27001:2022 Annex A"),
+}
 
 
 @dataclass(frozen=True)
@@ -115,14 +123,81 @@ def render(variables: list[Variable], outputs: list[Output]) -> str:
     return "\n".join(lines)
 
 
+def _natural(control: str) -> list[Any]:
+    """Sort key: 10.2.1.10 after 10.2.1.2, CC6.10 after CC6.2."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", control)]
+
+
+def _threshold(rule: dict[str, Any]) -> str:
+    t = rule.get("threshold")
+    if not t:
+        return "—"
+    return f"≥ {t['count']} / {t['window_minutes']} min per {t['group_by']}"
+
+
+def render_catalog(rules: list[dict[str, Any]]) -> str:
+    """The catalog table and the controls-evidenced view (without the markers)."""
+    domains: dict[str, int] = {}
+    for rule in rules:
+        domains[rule["domain"]] = domains.get(rule["domain"], 0) + 1
+    lines = [
+        f"{len(rules)} rules: " + ", ".join(f"{d} {n}" for d, n in sorted(domains.items())) + ".",
+        "",
+        "| rule | severity | domain | matches | ATT&CK | controls | destinations | threshold | runbook |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for rule in rules:
+        match = rule["match"]
+        matches = "; ".join(
+            part
+            for part in (
+                ", ".join(match.get("service_names", [])) and f"service {', '.join(match['service_names'])}",
+                ", ".join(match.get("entity_types", [])) or "any type",
+                ", ".join(match.get("actions", [])),
+                ", ".join(match.get("properties", [])) and f"property {', '.join(match['properties'])}",
+            )
+            if part
+        )
+        controls = "<br>".join(
+            f"{short} {', '.join(rule['controls'][key])}"
+            for key, (short, _) in FRAMEWORKS.items()
+            if rule["controls"].get(key)
+        )
+        anchor = rule["runbook_url"].split("#", 1)[1]
+        lines.append(
+            f"| `{rule['key']}` | {rule['severity']} | {rule['domain']} | {_cell(matches)} | "
+            f"{', '.join(rule['attack'])} | {controls} | {', '.join(rule['destinations'])} | "
+            f"{_threshold(rule)} | [{anchor}](../../{rule['runbook_url']}) |"
+        )
+    lines += ["", "### Controls evidenced", ""]
+    lines.append("Which rules give evidence for each control (from each rule's `controls`).")
+    for key, (_, name) in FRAMEWORKS.items():
+        by_control: dict[str, list[str]] = {}
+        for rule in rules:
+            for control in rule["controls"].get(key, []):
+                by_control.setdefault(control, []).append(rule["key"])
+        lines += ["", f"**{name}**", "", "| control | rules |", "|---|---|"]
+        for control in sorted(by_control, key=_natural):
+            lines.append(f"| {control} | {', '.join(f'`{k}`' for k in by_control[control])} |")
+    return "\n".join(lines)
+
+
+def _replace(text: str, begin: str, end: str, body: str, readme: Path) -> str:
+    if begin not in text or end not in text:
+        raise ValueError(f"{readme} has no {begin} ... {end} section")
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
 def update(readme: Path, *, check: bool) -> bool:
-    """Rewrite (or check) one README's generated section; True when it was already current."""
+    """Rewrite (or check) one README's generated sections; True when they were already current."""
     text = readme.read_text()
-    if BEGIN not in text or END not in text:
-        raise ValueError(f"{readme} has no {BEGIN} ... {END} section")
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    generated = f"{head}{BEGIN}\n{render(*read_module(readme.parent))}\n{END}{tail}"
+    generated = _replace(text, BEGIN, END, render(*read_module(readme.parent)), readme)
+    catalog = readme.parent / "catalog.json"
+    if CATALOG_BEGIN in text or catalog.exists():
+        rules = json.loads(catalog.read_text())["rules"]
+        generated = _replace(generated, CATALOG_BEGIN, CATALOG_END, render_catalog(rules), readme)
     if generated == text:
         return True
     if not check:
