@@ -58,9 +58,10 @@ locals {
         annotations = { horizontal = [{ label = "silence", value = 0 }] }
       }
     }],
-    length(local.d.alarm_arns) == 0 ? [] : [{
-      type       = "alarm", width = 24, height = 4
-      properties = { title = "Pipeline alarms", alarms = local.d.alarm_arns }
+    # An alarm widget shows at most 100 alarms.
+    [for i, chunk in chunklist(local.d.alarm_arns, 100) : {
+      type = "alarm", width = 24, height = 4
+      properties = { title = "Pipeline alarms${i == 0 ? "" : " (${i + 1})"}", alarms = chunk }
     }],
   )
 }
