@@ -144,7 +144,7 @@ def test_runbooks_from_the_fixture_catalog():
             assert heading in section, (rule["key"], heading)
         assert rule["runbook"]["triage"][0] in section
         assert all(t in section for t in rule["attack"])
-        assert "search index=genesys_audit" in section and "| filter " in section
+        assert 'index=genesys_audit sourcetype="genesys:cloud:audit"' in section and "| filter " in section
         assert rule["runbook_url"].split("#", 1)[1] in hunting.anchors(text)
 
 

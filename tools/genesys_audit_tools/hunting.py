@@ -10,9 +10,10 @@ without the deployment's exclusions) becomes:
 - a CloudWatch Logs Insights query over the trail log group, which holds whole EventBridge events as
   JSON (fields `detail.eventBody.entityType`...). The subset emitted: `fields`, `filter`, `sort`,
   `limit` commands; in `filter`, `f in [...]`, `f not in [...]`, `ispresent(f)`, `f like /re/`,
-  `@message like /re/`, `and`, `or`, `not` and parentheses. Values in arrays of objects (the
-  audit's `propertyChanges`) are matched with a regular expression on `@message`, since Logs Insights
-  flattens arrays to `a.0.b`, `a.1.b`... (`check_insights` validates this subset);
+  `@message like /re/`, `and`, `or`, `not` and parentheses. Logs Insights flattens arrays to
+  `a.0.b`, `a.1.b`...: values in arrays of objects (the audit's `propertyChanges`) are matched with a
+  regular expression on `@message`, and an array of strings (`remoteIp`) by its first element
+  (`check_insights` validates this subset);
 - a Splunk SPL search over the events Firehose delivers to HEC (sourcetype `genesys:cloud:audit`,
   the event JSON as `event`): `spath` extracts each field the pattern names, then `where` tests
   them with case-sensitive `mvfind` regular expressions (EventBridge matching is case-sensitive,
@@ -386,7 +387,7 @@ def _spl_condition(c: Condition) -> str:
 def spl_query(pattern: Mapping[str, Any], where: str, index: str = DEFAULT_INDEX) -> str:
     """An SPL search over the HEC index selecting the events the pattern matches."""
     conds = list(conditions(pattern, where))
-    parts = [f'search index={index} sourcetype="{SOURCETYPE}"']
+    parts = [f'index={index} sourcetype="{SOURCETYPE}"']
     seen: set[tuple[str, ...]] = set()
     for c in conds:
         if c.path not in seen:
@@ -711,8 +712,10 @@ def evaluate_spl(query: str, records: Sequence[Mapping[str, Any]], index: str = 
     for position, record in enumerate(records):
         fields: dict[str, list[str] | None] = {}
         keep = True
-        for command in commands:
-            name, args = command[0][1], command[1:]
+        for number, command in enumerate(commands):
+            # The first command is an implicit `search` unless named.
+            implicit = number == 0 and command[0] != ("word", "search")
+            name, args = ("search", command) if implicit else (command[0][1], command[1:])
             if name == "search":
                 pairs = [(args[i][1], args[i + 2][1]) for i in range(0, len(args), 3)]
                 if any(args[i + 1] != ("punct", "=") for i in range(0, len(args), 3)):
