@@ -1,4 +1,4 @@
-"""The generated Splunk searches run on the HEC events the demo delivers and select what the rules match.
+"""The generated Splunk and Logs Insights queries, run on the events the demo delivers, select what the rules match.
 
 The patterns are the ones Terraform renders for examples/complete (catalog match plus the example's
 exclusions of its automation clients, service user and trusted CIDRs); the events are the HEC records
@@ -27,7 +27,7 @@ def simulation() -> Simulation:
     return simulate(EXAMPLE, REPO / "tests" / "fixtures" / "events")
 
 
-def test_spl_selects_exactly_the_events_each_rendered_rule_matches(simulation):
+def test_queries_select_exactly_the_events_each_rendered_rule_matches(simulation):
     records = simulation.hec_records
     assert len(records) > 30
     rules = rules_from_plan(harness.plan(EXAMPLE).raw)
@@ -39,7 +39,8 @@ def test_spl_selects_exactly_the_events_each_rendered_rule_matches(simulation):
         query = hunting.spl_query(rule.event_pattern, rule.key)
         expected = [i for i, r in enumerate(records) if eventpattern.matches(rule.event_pattern, r["event"])]
         assert hunting.evaluate_spl(query, records) == expected, (rule.key, query)
-        hunting.check_insights(hunting.insights_query(rule.event_pattern, rule.key))
+        insights = hunting.insights_query(rule.event_pattern, rule.key)
+        assert hunting.evaluate_insights(insights, [r["event"] for r in records]) == expected, (rule.key, insights)
         checked.add(rule.key)
     # Every catalog rule was rendered with the example's exclusions and checked.
     assert catalog <= checked

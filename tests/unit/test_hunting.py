@@ -61,6 +61,14 @@ def test_spl_selects_exactly_what_the_pattern_engine_matches(with_exclusions):
     assert matched_somewhere >= 15  # the corpus exercises nearly every rule, not empty sets
 
 
+@pytest.mark.parametrize("with_exclusions", [False, True], ids=["catalog", "with-exclusions"])
+def test_insights_selects_exactly_what_the_pattern_engine_matches(with_exclusions):
+    bodies = [e.body for e in EVENTS]
+    for key, pattern in _patterns(with_exclusions):
+        query = hunting.insights_query(pattern, key)
+        assert hunting.evaluate_insights(query, bodies) == _engine(pattern), (key, query)
+
+
 def test_exclusions_change_the_selection_on_the_corpus():
     # Fixtures 29 (trusted IP) and 31 (excluded user) leave once the exclusions are in the pattern.
     plain = dict(_patterns(False))

@@ -13,7 +13,7 @@ without the deployment's exclusions) becomes:
   `@message like /re/`, `and`, `or`, `not` and parentheses. Logs Insights flattens arrays to
   `a.0.b`, `a.1.b`...: values in arrays of objects (the audit's `propertyChanges`) are matched with a
   regular expression on `@message`, and an array of strings (`remoteIp`) by its first element
-  (`check_insights` validates this subset);
+  (`check_insights` validates this subset, `evaluate_insights` runs it on events for the tests);
 - a Splunk SPL search over the events Firehose delivers to HEC (sourcetype `genesys:cloud:audit`,
   the event JSON as `event`): `spath` extracts each field the pattern names, then `where` tests
   them with case-sensitive `mvfind` regular expressions (EventBridge matching is case-sensitive,
@@ -241,14 +241,20 @@ def _li_tokens(text: str) -> list[tuple[str, str]]:
     return tokens
 
 
+# A Logs Insights record as the evaluator sees it: flattened JSON fields (`a.b`, `a.0.b`) and @message.
+_Record = Mapping[str, str]
+_Predicate = Callable[[_Record], bool]
+
+
 class _InsightsParser:
-    """Recursive descent over the emitted subset: command ('|' command)*."""
+    """Recursive descent over the emitted subset: command ('|' command)*; `filter` becomes a predicate."""
 
     COMMANDS = ("fields", "filter", "sort", "limit")
 
     def __init__(self, text: str) -> None:
         self.tokens = _li_tokens(text)
         self.i = 0
+        self.filters: list[_Predicate] = []
 
     def peek(self) -> tuple[str, str]:
         return self.tokens[self.i] if self.i < len(self.tokens) else ("end", "")
@@ -260,24 +266,29 @@ class _InsightsParser:
         self.i += 1
         return v
 
-    def parse(self) -> None:
+    def field(self) -> str:
+        name = self.take("field")
+        return name[1:-1] if name.startswith("`") else name
+
+    def parse(self) -> list[_Predicate]:
         self.command()
         while self.peek() == ("punct", "|"):
             self.take("punct", "|")
             self.command()
         self.take("end")
+        return self.filters
 
     def command(self) -> None:
         name = self.take("field").lower()
         if name == "fields":
-            self.take("field")
+            self.field()
             while self.peek() == ("punct", ","):
                 self.take("punct", ",")
-                self.take("field")
+                self.field()
         elif name == "filter":
-            self.expression()
+            self.filters.append(self.expression())
         elif name == "sort":
-            self.take("field")
+            self.field()
             if self.peek()[1].lower() in ("asc", "desc"):
                 self.i += 1
         elif name == "limit":
@@ -286,63 +297,97 @@ class _InsightsParser:
         else:
             raise CatalogDocsError(f"Logs Insights query: {name!r} is not one of {', '.join(self.COMMANDS)}")
 
-    def expression(self) -> None:
-        self.conjunction()
+    def expression(self) -> _Predicate:
+        parts = [self.conjunction()]
         while self.peek()[1].lower() == "or":
             self.i += 1
-            self.conjunction()
+            parts.append(self.conjunction())
+        return parts[0] if len(parts) == 1 else (lambda r: any(p(r) for p in parts))
 
-    def conjunction(self) -> None:
-        self.unary()
+    def conjunction(self) -> _Predicate:
+        parts = [self.unary()]
         while self.peek()[1].lower() == "and":
             self.i += 1
-            self.unary()
+            parts.append(self.unary())
+        return parts[0] if len(parts) == 1 else (lambda r: all(p(r) for p in parts))
 
-    def unary(self) -> None:
+    def unary(self) -> _Predicate:
         if self.peek()[1].lower() == "not":
             self.i += 1
-            self.unary()
-        elif self.peek() == ("punct", "("):
+            inner = self.unary()
+            return lambda r: not inner(r)
+        if self.peek() == ("punct", "("):
             self.take("punct", "(")
-            self.expression()
+            inner = self.expression()
             self.take("punct", ")")
-        elif self.peek()[1].lower() == "ispresent":
+            return inner
+        if self.peek()[1].lower() == "ispresent":
             self.i += 1
             self.take("punct", "(")
-            self.take("field")
+            name = self.field()
             self.take("punct", ")")
-        else:
-            self.comparison()
+            return lambda r: name in r
+        return self.comparison()
 
-    def comparison(self) -> None:
-        self.take("field")
+    def comparison(self) -> _Predicate:
+        name = self.field()
         kind, op = self.peek()
         op = op.lower()
+        negated = False
         if op == "not":
             self.i += 1
             op = self.take("field", "in").lower()
+            negated = True
         else:
             self.i += 1
         if op == "in":
             self.take("punct", "[")
-            self.take("string")
+            values = {json.loads(self.take("string"))}
             while self.peek() == ("punct", ","):
                 self.take("punct", ",")
-                self.take("string")
+                values.add(json.loads(self.take("string")))
             self.take("punct", "]")
-        elif op == "like":
-            if self.peek()[0] not in ("regex", "string"):
+            # A comparison on an absent field is false, `not in` included.
+            return lambda r: name in r and ((r[name] in values) != negated)
+        if op == "like":
+            k, v = self.peek()
+            if k not in ("regex", "string"):
                 raise CatalogDocsError("Logs Insights query: `like` needs a /regex/ or a string")
             self.i += 1
-        elif kind == "punct" and op in ("=", "!="):
-            self.take("string")
-        else:
-            raise CatalogDocsError(f"Logs Insights query: unexpected operator {op!r}")
+            regex = re.compile(v[1:-1].replace("\\/", "/")) if k == "regex" else re.compile(re.escape(json.loads(v)))
+            return lambda r: name in r and regex.search(r[name]) is not None
+        if kind == "punct" and op in ("=", "!="):
+            value = json.loads(self.take("string"))
+            return lambda r: name in r and ((r[name] == value) == (op == "="))
+        raise CatalogDocsError(f"Logs Insights query: unexpected operator {op!r}")
 
 
 def check_insights(query: str) -> None:
     """Raise CatalogDocsError unless the query is in the documented Logs Insights subset."""
     _InsightsParser(query).parse()
+
+
+def _flatten(value: Any, prefix: str, out: dict[str, str]) -> None:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _flatten(v, f"{prefix}.{k}" if prefix else k, out)
+    elif isinstance(value, list):
+        for n, v in enumerate(value):
+            _flatten(v, f"{prefix}.{n}", out)
+    elif value is not None:
+        out[prefix] = value if isinstance(value, str) else json.dumps(value)
+
+
+def evaluate_insights(query: str, events: Sequence[Any]) -> list[int]:
+    """The positions of the trail's events (EventBridge events, logged as compact JSON) the query selects."""
+    filters = _InsightsParser(query).parse()
+    selected = []
+    for position, event in enumerate(events):
+        record: dict[str, str] = {"@message": json.dumps(event, separators=(",", ":"))}
+        _flatten(event, "", record)
+        if all(f(record) for f in filters):
+            selected.append(position)
+    return selected
 
 
 # --- Splunk SPL --------------------------------------------------------------------------------------
