@@ -48,6 +48,8 @@ def test_catalog_pattern_is_the_terraform_rendering():
     assert hunting.catalog_pattern(rules["oauth-client-delete"])["detail"] == {
         "eventBody": {"entityType": ["OAuthClient"], "action": ["Delete"]}
     }
+    scim = {"key": "k", "match": {"entity_types": ["User"], "service_names": ["SCIM"]}}
+    assert hunting.catalog_pattern(scim)["detail"] == {"eventBody": {"entityType": ["User"], "serviceName": ["SCIM"]}}
 
 
 @pytest.mark.parametrize("with_exclusions", [False, True], ids=["catalog", "with-exclusions"])
@@ -167,6 +169,14 @@ def test_missing_documentation_field_names_rule_and_field(field):
     del holder[last]
     with pytest.raises(hunting.CatalogDocsError, match=f"catalog rule 'division-move' has no `{field}`"):
         hunting.render_runbooks(rules)
+
+
+def test_threshold_rule_states_its_condition():
+    rules = hunting.load_catalog(FIXTURE_CATALOG)
+    rules[0]["threshold"] = {"count": 10, "window_minutes": 15, "group_by": "source_ip"}
+    text = hunting.render_runbooks(rules)
+    assert "Threshold: 10 or more matching events within 15 minutes per source ip" in text
+    assert text.count("Threshold:") == 1
 
 
 def test_github_anchors():

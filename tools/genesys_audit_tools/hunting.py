@@ -86,6 +86,8 @@ def catalog_pattern(rule: Mapping[str, Any]) -> dict[str, Any]:
         body["action"] = list(match["actions"])
     if match.get("properties"):
         body["propertyChanges"] = {"property": list(match["properties"])}
+    if match.get("service_names"):
+        body["serviceName"] = list(match["service_names"])
     return {"detail-type": [DETAIL_TYPE], "detail": {"eventBody": body}}
 
 
@@ -471,6 +473,18 @@ def _bullets(items: Sequence[str]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
 
+def _threshold_lines(rule: Mapping[str, Any]) -> list[str]:
+    """A threshold rule's condition (the queries select the events it counts)."""
+    t = rule.get("threshold")
+    if t is None:
+        return []
+    return [
+        f"Threshold: {t['count']} or more matching events within {t['window_minutes']} minutes per"
+        f" {t['group_by'].replace('_', ' ')}; the hunting queries below list the events it counts.",
+        "",
+    ]
+
+
 def _attack_link(technique: str) -> str:
     return f"[{technique}](https://attack.mitre.org/techniques/{technique.replace('.', '/')}/)"
 
@@ -506,6 +520,7 @@ def render_runbooks(rules: Sequence[Mapping[str, Any]]) -> str:
             "",
             "ATT&CK: " + ", ".join(_attack_link(t) for t in attack),
             "",
+            *_threshold_lines(rule),
             "Controls evidenced:",
             "",
             _bullets(control_lines),
