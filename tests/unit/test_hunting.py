@@ -230,12 +230,29 @@ def test_cli_check_reports_stale(capsys, tmp_path, monkeypatch):
     for name in ("QUERIES", "SAVEDSEARCHES", "RUNBOOKS"):
         monkeypatch.setattr(hunting, name, tmp_path / f"{name.lower()}.out")
     monkeypatch.setattr(hunting, "REPO", tmp_path)
+    (tmp_path / "README.md").write_text("no generated section\n")
     monkeypatch.setattr(hunting, "CATALOG", FIXTURE_CATALOG)
     assert hunting._run(True, FIXTURE_CATALOG) == 1
     assert "stale generated files" in capsys.readouterr().out
     assert hunting._run(False, FIXTURE_CATALOG) == 0
     assert hunting._run(True, FIXTURE_CATALOG) == 0
     assert json.loads((tmp_path / "queries.out").read_text()).keys() == {"oauth-client-delete", "division-move"}
+
+
+def test_cli_regenerates_the_module_readmes_too(tmp_path, monkeypatch, capsys):
+    module = tmp_path / "modules" / "m"
+    module.mkdir(parents=True)
+    (module / "variables.tf").write_text('variable "x" {\n  description = "An input."\n  type = string\n}\n')
+    (module / "README.md").write_text("# m\n\n<!-- BEGIN_TF_DOCS -->\n<!-- END_TF_DOCS -->\n")
+    (tmp_path / "README.md").write_text("no generated section\n")
+    for name in ("QUERIES", "SAVEDSEARCHES", "RUNBOOKS"):
+        monkeypatch.setattr(hunting, name, tmp_path / f"{name.lower()}.out")
+    monkeypatch.setattr(hunting, "REPO", tmp_path)
+    assert hunting._run(True, FIXTURE_CATALOG) == 1
+    assert "modules/m/README.md" in capsys.readouterr().out
+    assert hunting._run(False, FIXTURE_CATALOG) == 0
+    assert "`x`" in (module / "README.md").read_text()
+    assert hunting._run(True, FIXTURE_CATALOG) == 0
 
 
 def test_cli_names_the_missing_field(capsys, tmp_path, monkeypatch):
@@ -246,6 +263,7 @@ def test_cli_names_the_missing_field(capsys, tmp_path, monkeypatch):
     for name in ("QUERIES", "SAVEDSEARCHES", "RUNBOOKS"):
         monkeypatch.setattr(hunting, name, tmp_path / f"{name.lower()}.out")
     monkeypatch.setattr(hunting, "REPO", tmp_path)
+    (tmp_path / "README.md").write_text("no generated section\n")
     monkeypatch.setattr(hunting, "CATALOG", catalog)
     assert cli.main(["catalog", "docs"]) == 2
     assert "error: catalog rule 'oauth-client-delete' has no `controls`" in capsys.readouterr().out

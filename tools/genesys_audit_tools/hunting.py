@@ -618,9 +618,18 @@ def anchors(markdown: str) -> set[str]:
 
 
 def _run(check: bool, catalog: Path | None = None) -> int:
-    """Write (or with `check`, compare) every generated file; CatalogDocsError after writing the others."""
+    """Write (or with `check`, compare) every generated file (the module READMEs' sections, the queries,
+    the saved searches, then the runbooks); CatalogDocsError after writing the ones before."""
+    from genesys_audit_tools import moddocs
+
     rules = load_catalog(catalog or CATALOG)
     stale = []
+    # The module READMEs' generated sections too: one command regenerates every generated document.
+    for readme in moddocs.readmes(REPO):
+        if not moddocs.update(readme, check=check):
+            stale.append(readme.relative_to(REPO).as_posix())
+            if not check:
+                print(f"updated {stale[-1]}")
     for path, render in outputs(rules).items():
         text = render()
         if not path.exists() or path.read_text() != text:
@@ -638,7 +647,9 @@ def _run(check: bool, catalog: Path | None = None) -> int:
 def register(sub: Any) -> None:
     catalog = sub.add_parser("catalog", help="documents generated from the rule catalog")
     inner = catalog.add_subparsers(dest="catalog_command", required=True)
-    docs = inner.add_parser("docs", help="write docs/runbooks.md, splunk/savedsearches.conf and queries.json")
+    docs = inner.add_parser(
+        "docs", help="write docs/runbooks.md, splunk/savedsearches.conf, queries.json and the module READMEs' tables"
+    )
     docs.add_argument("--check", action="store_true", help="exit 1 when a generated file is stale")
     docs.set_defaults(func=_cmd_docs)
 
