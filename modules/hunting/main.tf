@@ -60,7 +60,7 @@ locals {
     }],
     # An alarm widget shows at most 100 alarms.
     [for i, chunk in chunklist(local.d.alarm_arns, 100) : {
-      type = "alarm", width = 24, height = 4
+      type       = "alarm", width = 24, height = 4
       properties = { title = "Pipeline alarms${i == 0 ? "" : " (${i + 1})"}", alarms = chunk }
     }],
   )
