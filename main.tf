@@ -348,3 +348,29 @@ module "backfill" {
   package                         = var.backfill.package
   tags                            = local.tags
 }
+
+# -- SOC views: hunting query definitions over the trail, pipeline dashboard -------------------------------
+
+module "hunting" {
+  source = "./modules/hunting"
+
+  create = var.create && (var.query_definitions.enabled || var.dashboard.enabled)
+  name   = var.name
+  region = var.region
+  query_definitions = {
+    enabled         = var.query_definitions.enabled
+    rule_keys       = keys(module.rules.rules)
+    log_group_names = compact([module.trail.log_group_name])
+  }
+  dashboard = {
+    enabled                 = var.dashboard.enabled
+    event_bus_name          = coalesce(local.bus_name, "none")
+    trail_rule_name         = module.rules.trail_rule_name
+    rule_names              = module.rules.targeted_rule_names
+    dead_letter_queue_names = compact([module.bus.dlq_name, module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name])
+    alert_service           = var.alerting.enabled ? "${var.name}-alert" : null
+    alarm_arns              = [for a in module.monitoring.alarm_names : "arn:${local.partition}:cloudwatch:${var.region}:${local.account_id}:alarm:${a}"]
+    silence_hours           = var.monitoring.silence_hours
+  }
+  tags = local.tags
+}

@@ -353,3 +353,24 @@ variable "backfill" {
     error_message = "data_residency = \"${var.data_residency}\" does not allow Genesys region \"${coalesce(var.backfill.genesys_region, "-")}\": the backfill would read the audit records from outside the boundary. Use an org in a Genesys region inside it (${join(", ", lookup(local.residency.genesys_regions, var.data_residency, []))}), or set data_residency = \"ANY\"."
   }
 }
+
+variable "query_definitions" {
+  description = "CloudWatch Logs Insights hunting queries (modules/hunting): one saved query per catalog rule over the trail log group, generated from the catalog. Needs the trail."
+  type = object({
+    enabled = optional(bool, false)
+  })
+  default = {}
+
+  validation {
+    condition     = !var.query_definitions.enabled || var.trail.enabled
+    error_message = "query_definitions.enabled = true needs the trail (trail.enabled = true, got false): the queries run over the trail log group."
+  }
+}
+
+variable "dashboard" {
+  description = "A CloudWatch dashboard of the pipeline (modules/hunting): events in, matches per rule, alerts sent, failed invocations, dead-letter queue depth, silence."
+  type = object({
+    enabled = optional(bool, false)
+  })
+  default = {}
+}

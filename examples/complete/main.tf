@@ -53,6 +53,10 @@ module "genesys_audit" {
     ops_email_subscriptions = ["secops@example.com"]
   }
 
+  # Hunting queries per catalog rule in the Logs Insights console, and the pipeline dashboard.
+  query_definitions = { enabled = true }
+  dashboard         = { enabled = true }
+
   # Alerts within seconds: SNS e-mail plus Slack, Teams and PagerDuty, their URLs and routing key in
   # Secrets Manager (the ARNs are fake; create the secrets before applying).
   alerting = {

@@ -149,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     backfill.register(sub)
 
+    from genesys_audit_tools import hunting
+
+    hunting.register(sub)
+
     from genesys_audit_tools.standin import trim
 
     trim.register(sub)
