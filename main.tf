@@ -228,6 +228,7 @@ module "queue" {
   partition                  = local.partition
   kms_key_arn                = local.key_arn
   source_rule_arns           = local.rule_arns_to.queue
+  source_rule_arn_pattern    = module.rules.rule_arn_pattern
   max_receive_count          = var.queue.max_receive_count
   visibility_timeout_seconds = var.queue.visibility_timeout_seconds
   tags                       = local.tags

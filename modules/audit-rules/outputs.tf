@@ -42,3 +42,8 @@ output "targeted_rule_names" {
   description = "Names of the rules that have at least one target (the ones whose deliveries can fail)."
   value       = var.create ? distinct([for t in values(local.targets) : local.rule_names[t.rule]]) : []
 }
+
+output "rule_arn_pattern" {
+  description = "ARN pattern of every rule of this pipeline (its bus, its name prefix): what a queue policy names once the exact rule ARNs no longer fit."
+  value       = var.create ? local.rule_arn_pattern : null
+}

@@ -174,6 +174,17 @@ variable "event_pattern_max_length" {
   }
 }
 
+variable "exact_source_arns_max_bytes" {
+  description = "Largest list of exact rule ARNs (bytes of compact JSON) a queue policy names; past it the policy names every rule of this pipeline (ArnLike on the bus and the name prefix). The default leaves 1,024 of SQS's 8,192 policy bytes for the rest of the policy."
+  type        = number
+  default     = 7168
+
+  validation {
+    condition     = var.exact_source_arns_max_bytes >= 0 && var.exact_source_arns_max_bytes <= 7424
+    error_message = "exact_source_arns_max_bytes must be 0-7424 (SQS allows 8,192 bytes per policy, and the rest of the policy needs room); got ${var.exact_source_arns_max_bytes}."
+  }
+}
+
 variable "retry_policy" {
   description = "Retry policy of every target (EventBridge allows up to 185 attempts and 24 h)."
   type = object({

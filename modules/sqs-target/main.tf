@@ -4,6 +4,10 @@ locals {
   queue_arn = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${var.name}"
   dlq_name  = "${var.name}-dlq"
   dlq_arn   = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${local.dlq_name}"
+  # The exact rule ARNs while they fit SQS's 8,192-byte policy quota, else every rule of the pipeline.
+  source = (var.source_rule_arn_pattern == null || length(jsonencode(var.source_rule_arns)) <= var.exact_source_arns_max_bytes
+    ? { test = "ArnEquals", values = var.source_rule_arns }
+  : { test = "ArnLike", values = [var.source_rule_arn_pattern] })
 }
 
 resource "aws_sqs_queue" "dlq" {
@@ -55,9 +59,9 @@ data "aws_iam_policy_document" "queue" {
       identifiers = ["events.amazonaws.com"]
     }
     condition {
-      test     = "ArnEquals"
+      test     = local.source.test
       variable = "aws:SourceArn"
-      values   = var.source_rule_arns
+      values   = local.source.values
     }
   }
 

@@ -41,6 +41,23 @@ variable "source_rule_arns" {
   type        = list(string)
 }
 
+variable "source_rule_arn_pattern" {
+  description = "ARN pattern of every rule of the pipeline (audit-rules' `rule_arn_pattern`), named instead of the exact ARNs once they pass `exact_source_arns_max_bytes`. Null keeps the exact ARNs whatever their size (the policy may then exceed SQS's quota)."
+  type        = string
+  default     = null
+}
+
+variable "exact_source_arns_max_bytes" {
+  description = "Largest list of exact rule ARNs (bytes of compact JSON) the queue policy names; the default leaves 1,024 of SQS's 8,192 policy bytes for the rest of the policy."
+  type        = number
+  default     = 7168
+
+  validation {
+    condition     = var.exact_source_arns_max_bytes >= 0 && var.exact_source_arns_max_bytes <= 7424
+    error_message = "exact_source_arns_max_bytes must be 0-7424 (SQS allows 8,192 bytes per policy, and the rest of the policy needs room); got ${var.exact_source_arns_max_bytes}."
+  }
+}
+
 variable "message_retention_seconds" {
   description = "Retention of the queue and its dead-letter queue (default 14 days, the SQS maximum)."
   type        = number

@@ -155,6 +155,24 @@ def test_queue_policies_name_only_the_rules_that_target_them_within_the_sqs_quot
     assert set(expected) <= seen
 
 
+def test_queue_policies_name_every_rule_of_the_pipeline_once_exact_arns_no_longer_fit(tf_plan):
+    """Past about 38 rules the exact ARNs cannot fit SQS's 8,192 policy bytes: the queue policies then name
+    every rule of this pipeline (its bus, its name prefix) with ArnLike, and stay within the quota."""
+    plan = tf_plan(Path(__file__).parent / "fixtures" / "large_config")
+    (bus,) = plan.resources("aws_cloudwatch_event_bus")
+    pattern = f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{bus.values['name']}/genesys-audit-prod01-*"
+    queues = {q.values["name"]: q for q in plan.resources("aws_sqs_queue")}
+    by_queue = {q.values["name"]: p for q in queues.values() for p in plan.resources("aws_sqs_queue_policy")
+                if p.address.rsplit(".", 2)[0] == q.address.rsplit(".", 2)[0]}
+    rules = len(plan.resources("aws_cloudwatch_event_rule"))
+    assert rules > 38
+    for name in ("genesys-audit-prod01-detections", "genesys-audit-prod01-targets-dlq"):
+        document = by_queue[name].json("policy")
+        [allow] = [s for s in _statements(document) if s["Effect"] == "Allow"]
+        assert allow["Condition"] == {"ArnLike": {"aws:SourceArn": pattern}}, name
+        assert len(json.dumps(document, separators=(",", ":")).encode()) < SQS_QUEUE_POLICY, name
+
+
 def test_alert_permissions_name_exactly_the_alert_rules(applied):
     routed = _routed(applied, ALERT_FUNCTION)
     permissions = [p for p in applied.resources("aws_lambda_permission") if p.values["function_name"].endswith("alert")]
