@@ -16,10 +16,13 @@ import pytest
 from genesys_audit_tools import cli, review
 
 REPO = Path(__file__).resolve().parents[2]
+# examples/complete deploys the whole catalog; the variant disables one rule and adds one exclusion, which
+# every other catalog rule then carries.
+CHANGED_ALIKE = len(json.loads((REPO / "modules" / "audit-rules" / "catalog.json").read_text())["rules"]) - 1
 COMPLETE = REPO / "examples" / "complete"
 FIXTURES = str(REPO / "tests" / "fixtures" / "events")
 BUCKET = "module.genesys_audit.module.siem.aws_s3_bucket.backup[0]"
-ARCHIVE = "module.genesys_audit.module.bus.aws_cloudwatch_event_archive.this[0]"
+ARCHIVE = "module.genesys_audit.module.bus.aws_cloudwatch_event_archive.protected[0]"  # prevent_destroy by default
 # examples/complete is planned by the other tests of this group: one plan per worker and session.
 pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-examples")]
 PlanFn = Callable[..., Any]
@@ -146,10 +149,10 @@ def test_review_shows_rule_changes_in_words_targets_and_exclusions(complete_revi
     ) in text
     assert "- target added: `integration-delete-queue` → arn:aws:sqs:" in text
     # the added exclusion changes every catalog rule alike: one heading, the value in words and as JSON
-    assert "(16 rules, changed alike)" in text
+    assert f"({CHANGED_ALIKE} rules, changed alike)" in text
     assert "- pattern: `clientId.id`: added `not 0b0b0b0b-1111-4111-8111-0000000000b0`" in text
     assert '+       "0b0b0b0b-1111-4111-8111-0000000000b0"' in text
-    assert "| `clientId.id` | `0b0b0b0b-1111-4111-8111-0000000000b0` | 0 | 16 |" in text
+    assert f"| `clientId.id` | `0b0b0b0b-1111-4111-8111-0000000000b0` | 0 | {CHANGED_ALIKE} |" in text
     words = "`oauth-client-delete` (CRITICAL) now matches: an audit event and action is Delete and entityType is "
     words += "OAuthClient"
     assert words in text
