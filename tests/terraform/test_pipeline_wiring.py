@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,69 @@ def test_every_log_group_encrypted_with_our_key_is_allowed_by_its_policy(as_appl
         assert _logs_may_use(key.json("policy"), region, group.values["arn"]), (
             f"{group.values['name']} is encrypted with {key.address}, whose policy does not let CloudWatch Logs use it"
         )
+
+
+def _sqs_url(region: str, name: str) -> str:
+    return f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
+
+
+def test_root_outputs_name_every_path_a_platform_repo_wires(as_applied):
+    """What a platform repo consumes: the webhook URL, the alert topic, the Firehose stream, the functions,
+    every dead-letter queue and the ops topic, as top-level outputs and in the `pipeline` object."""
+    changes = as_applied.raw["output_changes"]
+    pipeline = changes["pipeline"]["after"]
+    unknown = changes["pipeline"]["after_unknown"] or {}
+    if "eu-central-1" in pipeline["region"]:  # examples/complete: every path but the webhook
+        region = "eu-central-1"
+        assert pipeline["alert_topic_arn"] == f"arn:aws:sns:{region}:{ACCOUNT}:genesys-audit-alert"
+        assert pipeline["alert_function_name"] == "genesys-audit-alert"
+        assert (
+            pipeline["firehose_stream_arn"]
+            == f"arn:aws:firehose:{region}:{ACCOUNT}:deliverystream/genesys-audit-splunk"
+        )
+        assert pipeline["consumer_function_name"] == "genesys-audit-consumer"
+        assert pipeline["ops_topic_arn"] == f"arn:aws:sns:{region}:{ACCOUNT}:genesys-audit-ops"
+        assert pipeline["webhook_url"] is None and pipeline["backfill_function_name"] is None
+        assert pipeline["dlq_urls"] == {
+            "targets": _sqs_url(region, "genesys-audit-targets-dlq"),
+            "bus": _sqs_url(region, "genesys-audit-bus-dlq"),
+            "queue": _sqs_url(region, "genesys-audit-detections-dlq"),
+            "alert": _sqs_url(region, "genesys-audit-alert-dlq"),
+        }
+        # The disabled pipeline outputs nulls, never placeholders.
+        disabled = changes["disabled"]["after"]
+        ids = {k: v for k, v in disabled.items() if k not in ("region", "rule_arns", "dlq_urls")}
+        assert ids == dict.fromkeys(ids) and len(ids) == 15, ids
+        assert disabled["rule_arns"] == [] and disabled["dlq_urls"] == dict.fromkeys(
+            ["targets", "bus", "queue", "alert"]
+        )
+    else:  # examples/webhook-ingestion: the URL to give Genesys (assigned by API Gateway at apply)
+        region = "eu-west-1"
+        assert unknown["webhook_url"] is True and changes["webhook_url"]["after_unknown"] is True
+        assert pipeline["alert_topic_arn"] is None and pipeline["firehose_stream_arn"] is None
+        assert pipeline["consumer_function_name"] == "genesys-audit-consumer"
+        assert pipeline["backfill_function_name"] == "genesys-audit-backfill"
+        assert pipeline["dlq_urls"] == {
+            "targets": _sqs_url(region, "genesys-audit-targets-dlq"),
+            "bus": _sqs_url(region, "genesys-audit-bus-dlq"),
+            "queue": _sqs_url(region, "genesys-audit-detections-dlq"),
+            "alert": None,
+        }
+
+
+def test_root_module_has_a_top_level_output_for_each_wired_path():
+    """Platform repos wire these one by one (`module.genesys_audit.webhook_url`...)."""
+    declared = set(re.findall(r'^output "([^"]+)"', (REPO / "outputs.tf").read_text(), re.M))
+    assert {
+        "webhook_url",
+        "alert_topic_arn",
+        "firehose_stream_arn",
+        "consumer_function_name",
+        "alert_function_name",
+        "targets_dlq_url",
+        "bus_dlq_url",
+        "queue_dlq_url",
+        "alert_dlq_url",
+        "ops_topic_arn",
+        "pipeline",
+    } <= declared
