@@ -55,7 +55,13 @@ locals {
 
   # Every name derived from `name` (`name` followed by `suffix`), with the AWS limit it must fit: the
   # `name` validation checks them all, for the paths that are on. Rule keys: the catalog's, the custom rules' and the trail rule's.
-  rule_keys    = concat([for r in jsondecode(file("${path.module}/modules/audit-rules/catalog.json")).rules : r.key], keys(var.custom_rules), ["all-audits"])
+  catalog_keys = [for r in jsondecode(file("${path.module}/modules/audit-rules/catalog.json")).rules : r.key]
+  rule_keys    = concat(local.catalog_keys, keys(var.custom_rules), ["all-audits"])
+  # The destinations a rule may name (the `catalog` and `custom_rules` validations check them): the paths that are on, and the extra ones.
+  destination_names = concat(
+    [for d, on in { trail = var.trail.enabled, queue = var.queue.enabled, siem = var.siem.enabled, alert = var.alerting.enabled } : d if on],
+    keys(var.destinations),
+  )
   longest_rule = [for k in local.rule_keys : k if length(k) == max([for k in local.rule_keys : length(k)]...)][0]
   derived_names = concat(
     [

@@ -52,6 +52,11 @@ variable "bus_type" {
   description = "\"partner\": the Genesys partner event source bus. \"custom\": a custom bus for webhook ingestion."
   type        = string
   default     = "partner"
+
+  validation {
+    condition     = contains(["partner", "custom"], var.bus_type)
+    error_message = "bus_type must be \"partner\" (the Genesys partner event source) or \"custom\" (a custom bus fed by the webhook and the backfill); got \"${var.bus_type}\"."
+  }
 }
 
 variable "genesys_org_id" {
@@ -131,6 +136,26 @@ variable "catalog" {
     domains      = optional(list(string), [])
   })
   default = {}
+
+  validation {
+    condition     = length(setsubtract(var.catalog.disabled, local.catalog_keys)) == 0
+    error_message = "catalog.disabled names rules the catalog does not have: ${jsonencode(sort(setsubtract(var.catalog.disabled, local.catalog_keys)))}; the catalog's rule keys are ${join(", ", sort(local.catalog_keys))}."
+  }
+
+  validation {
+    condition     = length(setsubtract(keys(var.catalog.severity), local.catalog_keys)) == 0
+    error_message = "catalog.severity has keys that are not catalog rules: ${jsonencode(sort(setsubtract(keys(var.catalog.severity), local.catalog_keys)))}; the catalog's rule keys are ${join(", ", sort(local.catalog_keys))} (set a custom rule's severity in custom_rules)."
+  }
+
+  validation {
+    condition     = length(setsubtract(keys(var.catalog.destinations), local.catalog_keys)) == 0
+    error_message = "catalog.destinations has keys that are not catalog rules: ${jsonencode(sort(setsubtract(keys(var.catalog.destinations), local.catalog_keys)))}; the catalog's rule keys are ${join(", ", sort(local.catalog_keys))} (route a custom rule with custom_rules[*].destinations)."
+  }
+
+  validation {
+    condition     = length(setsubtract(flatten(values(var.catalog.destinations)), local.destination_names)) == 0
+    error_message = "catalog.destinations routes to destinations this pipeline does not have: ${jsonencode(sort(setsubtract(flatten(values(var.catalog.destinations)), local.destination_names)))}; its destinations are ${jsonencode(sort(local.destination_names))} (switch a path on with its `enabled`, or add the destination to `destinations`)."
+  }
 }
 
 variable "custom_rules" {
@@ -145,6 +170,11 @@ variable "custom_rules" {
     destinations  = optional(list(string), ["queue"])
   }))
   default = {}
+
+  validation {
+    condition     = length(setsubtract(flatten([for r in values(var.custom_rules) : r.destinations]), local.destination_names)) == 0
+    error_message = "custom_rules route to destinations this pipeline does not have: ${jsonencode(sort(setsubtract(flatten([for r in values(var.custom_rules) : r.destinations]), local.destination_names)))}; its destinations are ${jsonencode(sort(local.destination_names))} (switch a path on with its `enabled`, or add the destination to `destinations`)."
+  }
 }
 
 variable "exclusions" {
