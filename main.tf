@@ -18,7 +18,7 @@ locals {
   bus_arn    = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${coalesce(local.bus_name, "none")}"
   # The bus the webhook and the backfill put on (only with bus_type = "custom"; their modules refuse a partner bus).
   put_bus_name = var.bus_type == "custom" ? coalesce(local.bus_name, var.custom_bus_name) : var.custom_bus_name
-  rule_sources = var.bus_type == "partner" ? compact([module.bus.partner_event_source_name]) : [var.webhook_event_source]
+  rule_sources = var.bus_type == "partner" ? compact([module.bus.partner_event_source_name]) : [var.custom_event_source]
 
   # Functions whose log groups the pipeline key encrypts: its policy names each log group (a cycle-free
   # copy of the names the modules are given below).
@@ -317,7 +317,7 @@ module "webhook" {
   name                           = "${var.name}-webhook"
   region                         = var.region
   event_bus_name                 = local.put_bus_name
-  event_source                   = var.webhook_event_source
+  event_source                   = var.custom_event_source
   webhook_secret_arn             = coalesce(var.webhook.webhook_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
   webhook_secret_kms_key_arn     = var.webhook.webhook_secret_kms_key_arn
   signature_header               = var.webhook.signature_header
@@ -337,7 +337,7 @@ module "backfill" {
   name                            = local.backfill_name
   region                          = var.region
   event_bus_name                  = local.put_bus_name
-  event_source                    = var.webhook_event_source
+  event_source                    = var.custom_event_source
   genesys_region                  = coalesce(var.backfill.genesys_region, "mypurecloud.com")
   genesys_credentials_secret_arn  = coalesce(var.backfill.credentials_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
   genesys_credentials_kms_key_arn = var.backfill.credentials_kms_key_arn

@@ -94,8 +94,8 @@ variable "bus_put_principal_arns" {
   }
 }
 
-variable "webhook_event_source" {
-  description = "The `source` the webhook ingestion Lambda puts events with (rules on a custom bus accept it)."
+variable "custom_event_source" {
+  description = "With bus_type = \"custom\": the `source` of the events the webhook ingestion and the backfill put on the custom bus (the rules on it accept this source)."
   type        = string
   default     = "genesys.audit.webhook"
 }

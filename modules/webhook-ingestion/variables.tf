@@ -176,7 +176,7 @@ variable "signature_tolerance_seconds" {
 variable "event_source" {
   description = "Source of the events put on the bus (rules on the custom bus match it)."
   type        = string
-  default     = "genesys.audit.webhook" # the ingestion handler's default and the root module's webhook_event_source
+  default     = "genesys.audit.webhook" # the ingestion handler's default and the root module's custom_event_source
 
   validation {
     condition     = !startswith(var.event_source, "aws.")

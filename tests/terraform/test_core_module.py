@@ -263,10 +263,17 @@ def test_rules_lint_finds_no_trap_in_the_rendered_catalog(complete, capsys, tmp_
     assert "19 rules linted: 0 errors, 0 warnings" in capsys.readouterr().out
 
 
-def test_webhook_example_rules_accept_the_webhook_source_on_the_custom_bus(tf_plan):
+def test_webhook_example_rules_accept_the_custom_event_source_the_webhook_and_backfill_put(tf_plan):
     plan = tf_plan(REPO / "examples" / "webhook-ingestion")
     rules = _rules(plan)
     assert rules["oauth-client-delete"].json("event_pattern")["source"] == ["genesys.audit.webhook"]
+    # custom_event_source is the one source of the custom bus: both writers put events with it.
+    writers = {
+        f.address: f.values["environment"][0]["variables"]["EVENT_SOURCE"]
+        for f in plan.resources("aws_lambda_function")
+        if ".webhook." in f.address or ".backfill." in f.address
+    }
+    assert len(writers) == 2 and set(writers.values()) == {"genesys.audit.webhook"}, writers
     assert {r.values["event_bus_name"] for r in rules.values()} == {"genesys-audit-webhook"}
     (bus,) = plan.resources("aws_cloudwatch_event_bus")
     assert bus.values["name"] == "genesys-audit-webhook" and bus.values.get("event_source_name") is None
