@@ -139,16 +139,6 @@ module "kms" {
   tags           = local.tags
 }
 
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this
-}
-
 # A custom bus takes PutEvents from our ingestion and backfill roles (and the principals the caller
 # lists) only: anyone else allowed events:PutEvents on "*" could forge audit events that never passed
 # the webhook's signature check. Role ARNs are built from the names the modules are given.

@@ -82,16 +82,6 @@ module "kms" {
   tags           = var.tags
 }
 
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this
-}
-
 ################################################################################
 # SNS topic, policy, subscriptions
 ################################################################################
@@ -327,46 +317,6 @@ module "function" {
   code_signing_config_arn        = var.code_signing_config_arn
   log_retention_in_days          = var.log_retention_in_days
   tags                           = var.tags
-}
-
-moved {
-  from = module.package
-  to   = module.function.module.package
-}
-
-moved {
-  from = aws_iam_role.this
-  to   = module.function.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.this
-  to   = module.function.aws_iam_role_policy.this
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.xray
-  to   = module.function.aws_iam_role_policy_attachment.xray
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.vpc
-  to   = module.function.aws_iam_role_policy_attachment.vpc
-}
-
-moved {
-  from = aws_cloudwatch_log_group.this
-  to   = module.function.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_lambda_function.this
-  to   = module.function.aws_lambda_function.this
-}
-
-moved {
-  from = aws_lambda_function_event_invoke_config.this
-  to   = module.function.aws_lambda_function_event_invoke_config.this
 }
 
 ################################################################################

@@ -101,31 +101,6 @@ module "function" {
   tags                  = var.tags
 }
 
-moved {
-  from = module.package
-  to   = module.function.module.package
-}
-
-moved {
-  from = aws_iam_role.this
-  to   = module.function.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.this
-  to   = module.function.aws_iam_role_policy.this
-}
-
-moved {
-  from = aws_cloudwatch_log_group.this
-  to   = module.function.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_lambda_function.this
-  to   = module.function.aws_lambda_function.this
-}
-
 resource "aws_lambda_event_source_mapping" "this" {
   count = var.create ? 1 : 0
 

@@ -70,16 +70,6 @@ module "kms" {
   tags           = var.tags
 }
 
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this
-}
-
 ################################################################################
 # S3 backup bucket: private, SSE-KMS, versioned, TLS-only, lifecycle, optional Object Lock
 ################################################################################

@@ -55,16 +55,6 @@ module "kms" {
   tags           = var.tags
 }
 
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this
-}
-
 ################################################################################
 # Replay store: one item per signed request seen within the signature window
 ################################################################################
@@ -171,41 +161,6 @@ module "function" {
   code_signing_config_arn        = var.code_signing_config_arn
   log_retention_in_days          = var.log_retention_in_days
   tags                           = var.tags
-}
-
-moved {
-  from = module.package
-  to   = module.function.module.package
-}
-
-moved {
-  from = aws_iam_role.this
-  to   = module.function.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.this
-  to   = module.function.aws_iam_role_policy.this
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.xray
-  to   = module.function.aws_iam_role_policy_attachment.xray
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.vpc
-  to   = module.function.aws_iam_role_policy_attachment.vpc
-}
-
-moved {
-  from = aws_cloudwatch_log_group.function
-  to   = module.function.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_lambda_function.this
-  to   = module.function.aws_lambda_function.this
 }
 
 ################################################################################
