@@ -276,9 +276,9 @@ module "siem" {
   create                       = var.create && var.siem.enabled
   name                         = "${var.name}-splunk"
   region                       = var.region
-  hec_endpoint                 = coalesce(var.siem.hec_endpoint, "https://splunk.invalid")
+  hec_endpoint                 = var.siem.hec_endpoint
   hec_endpoint_type            = var.siem.hec_endpoint_type
-  hec_token_secret_arn         = coalesce(var.siem.hec_token_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  hec_token_secret_arn         = var.siem.hec_token_secret_arn
   hec_token_secret_kms_key_arn = var.siem.hec_token_secret_kms_key_arn
   backup_bucket                = { name = var.siem.backup_bucket_name }
   source_rule_arns             = local.rule_arns_to.siem
@@ -292,8 +292,8 @@ module "consumer" {
   create             = local.create_consumer
   name               = local.consumer_name
   region             = var.region
-  queue_arn          = coalesce(module.queue.queue_arn, "arn:aws:sqs:${var.region}:${local.account_id}:unset")
-  queue_kms_key_arn  = coalesce(local.key_arn, "unset")
+  queue_arn          = module.queue.queue_arn
+  queue_kms_key_arn  = local.key_arn
   watched_properties = var.consumer.watched_properties
   finding_sink       = var.consumer.finding_sink
   package            = var.consumer.package
@@ -308,7 +308,7 @@ module "webhook" {
   region                         = var.region
   event_bus_name                 = local.put_bus_name
   event_source                   = var.custom_event_source
-  webhook_secret_arn             = coalesce(var.webhook.webhook_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  webhook_secret_arn             = var.webhook.webhook_secret_arn
   webhook_secret_kms_key_arn     = var.webhook.webhook_secret_kms_key_arn
   signature_header               = var.webhook.signature_header
   signature_timestamp_header     = var.webhook.signature_timestamp_header
@@ -328,10 +328,10 @@ module "backfill" {
   region                          = var.region
   event_bus_name                  = local.put_bus_name
   event_source                    = var.custom_event_source
-  genesys_region                  = coalesce(var.backfill.genesys_region, "mypurecloud.com")
-  genesys_credentials_secret_arn  = coalesce(var.backfill.credentials_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  genesys_region                  = var.backfill.genesys_region
+  genesys_credentials_secret_arn  = var.backfill.credentials_secret_arn
   genesys_credentials_kms_key_arn = var.backfill.credentials_kms_key_arn
-  genesys_sdk_layer_arn           = coalesce(var.backfill.sdk_layer_arn, "arn:aws:lambda:${var.region}:${local.account_id}:layer:unset:1")
+  genesys_sdk_layer_arn           = var.backfill.sdk_layer_arn
   schedule_expression             = var.backfill.schedule_expression
   lookback_hours                  = var.backfill.lookback_hours
   service_names                   = var.backfill.service_names

@@ -93,7 +93,7 @@ module "function" {
   handler_package                = "backfill"
   policy_json                    = try(data.aws_iam_policy_document.function[0].json, "{}")
   environment                    = local.environment
-  package                        = merge(var.package, { extra_layers = concat([var.genesys_sdk_layer_arn], var.package.extra_layers) })
+  package                        = merge(var.package, { extra_layers = concat(compact([var.genesys_sdk_layer_arn]), var.package.extra_layers) })
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions

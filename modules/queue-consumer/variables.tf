@@ -23,9 +23,10 @@ variable "region" {
 variable "queue_arn" {
   description = "The detections queue the function consumes (modules/sqs-target `queue_arn`)."
   type        = string
+  default     = null # with create = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.queue_arn))
+    condition     = !var.create || (var.queue_arn != null && can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.queue_arn)))
     error_message = "queue_arn must be an SQS queue ARN like arn:aws:sqs:eu-central-1:123456789012:genesys-audit-detections."
   }
 }
@@ -33,6 +34,12 @@ variable "queue_arn" {
 variable "queue_kms_key_arn" {
   description = "KMS key encrypting the queue (the function needs kms:Decrypt on it)."
   type        = string
+  default     = null # with create = false
+
+  validation {
+    condition     = !var.create || var.queue_kms_key_arn != null
+    error_message = "queue_kms_key_arn must be the ARN of the KMS key encrypting the queue (the root module's key); it may be null only with create = false."
+  }
 }
 
 variable "watched_properties" {

@@ -60,15 +60,16 @@ variable "log_retention_in_days" {
 variable "hec_endpoint" {
   description = "Splunk HTTP Event Collector URL (Firehose requires HTTPS with a publicly trusted certificate). Splunk Cloud: the Firehose endpoint of the stack, https://http-inputs-firehose-<stack>.splunkcloud.com:443, whose HEC token has indexer acknowledgement enabled (Firehose waits for the acknowledgement, hec_acknowledgment_timeout)."
   type        = string
+  default     = null # with create = false
 
   validation {
-    condition     = can(regex("^https://[^/\\s]+", var.hec_endpoint))
-    error_message = "hec_endpoint must be an https:// URL such as \"https://http-inputs-firehose-acme.splunkcloud.com:443\"; got \"${var.hec_endpoint}\"."
+    condition     = !var.create || (var.hec_endpoint != null && can(regex("^https://[^/\\s]+", var.hec_endpoint)))
+    error_message = "hec_endpoint must be an https:// URL such as \"https://http-inputs-firehose-acme.splunkcloud.com:443\"; got ${jsonencode(var.hec_endpoint)}."
   }
 
   validation {
-    condition     = !can(regex("\\.splunkcloud\\.com", var.hec_endpoint)) || can(regex("^https://http-inputs-firehose-[a-z0-9-]+\\.splunkcloud\\.com(:443)?/?$", var.hec_endpoint))
-    error_message = "For Splunk Cloud, Firehose must use the stack's Firehose endpoint https://http-inputs-firehose-<stack>.splunkcloud.com:443 (with indexer acknowledgement on the HEC token); got \"${var.hec_endpoint}\"."
+    condition     = !var.create || var.hec_endpoint == null || !can(regex("\\.splunkcloud\\.com", var.hec_endpoint)) || can(regex("^https://http-inputs-firehose-[a-z0-9-]+\\.splunkcloud\\.com(:443)?/?$", var.hec_endpoint))
+    error_message = "For Splunk Cloud, Firehose must use the stack's Firehose endpoint https://http-inputs-firehose-<stack>.splunkcloud.com:443 (with indexer acknowledgement on the HEC token); got ${jsonencode(var.hec_endpoint)}."
   }
 }
 
@@ -89,9 +90,10 @@ variable "hec_token_secret_arn" {
     Manager integration reads it at delivery time). The token never passes through Terraform variables or state.
   EOT
   type        = string
+  default     = null # with create = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.hec_token_secret_arn))
+    condition     = !var.create || (var.hec_token_secret_arn != null && can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.hec_token_secret_arn)))
     error_message = "hec_token_secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>) whose value is {\"hec_token\": \"...\"}."
   }
 }

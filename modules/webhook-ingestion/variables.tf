@@ -127,9 +127,10 @@ variable "event_bus_name" {
 variable "webhook_secret_arn" {
   description = "Secrets Manager secret with the HMAC key(s) the webhook is signed with: JSON {\"current\": \"...\", \"previous\": \"...\"} (previous optional, for rotation)."
   type        = string
+  default     = null # with create = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.webhook_secret_arn))
+    condition     = !var.create || (var.webhook_secret_arn != null && can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.webhook_secret_arn)))
     error_message = "webhook_secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>); the secret itself never passes through Terraform."
   }
 }

@@ -265,7 +265,12 @@ ALSO_REPORTED = ["backup_bucket.object_lock.days must not exceed backup_bucket.e
 
 
 def test_every_validation_names_the_fix(tf_module_refusals):
-    output = tf_module_refusals("splunk-firehose", VALID, {k: v for k, (v, _) in INVALID.items()})
+    # Validations that read `create` are checked only once every variable passed its own: planned apart.
+    reads_create = {"hec_endpoint", "hec_token_secret_arn"}
+    output = tf_module_refusals(
+        "splunk-firehose", VALID, {k: v for k, (v, _) in INVALID.items() if k not in reads_create}
+    )
+    output += tf_module_refusals("splunk-firehose", VALID, {k: v for k, (v, _) in INVALID.items() if k in reads_create})
     for variable, (_, message) in INVALID.items():
         assert message in output, f"{variable}: {message!r} not reported"
     for message in ALSO_REPORTED:

@@ -238,6 +238,13 @@ INVALID = {
 
 
 def test_every_validation_names_the_fix(tf_module_refusals):
-    output = tf_module_refusals("webhook-ingestion", VALID, {k: v for k, (v, _) in INVALID.items()})
+    # Validations that read `create` are checked only once every variable passed its own: planned apart.
+    reads_create = {"webhook_secret_arn"}
+    output = tf_module_refusals(
+        "webhook-ingestion", VALID, {k: v for k, (v, _) in INVALID.items() if k not in reads_create}
+    )
+    output += tf_module_refusals(
+        "webhook-ingestion", VALID, {k: v for k, (v, _) in INVALID.items() if k in reads_create}
+    )
     for variable, (_, message) in INVALID.items():
         assert message in output, f"{variable}: {message!r} not reported"
