@@ -133,6 +133,8 @@ module "kms" {
   create         = local.create_key
   name           = var.name
   region         = var.region
+  account_id     = local.account_id
+  partition      = local.partition
   description    = "${var.name} Genesys audit pipeline (${var.region})"
   log_group_arns = local.log_group_arns
   policy_json    = try(data.aws_iam_policy_document.key[0].json, null)
@@ -255,6 +257,8 @@ module "alerting" {
   create               = var.create && var.alerting.enabled
   name                 = "${var.name}-alert"
   region               = var.region
+  account_id           = local.account_id
+  partition            = local.partition
   rules                = local.alert_rules
   email_subscriptions  = var.alerting.email_subscriptions
   https_subscriptions  = var.alerting.https_subscriptions
@@ -276,6 +280,8 @@ module "siem" {
   create                       = var.create && var.siem.enabled
   name                         = "${var.name}-splunk"
   region                       = var.region
+  account_id                   = local.account_id
+  partition                    = local.partition
   hec_endpoint                 = var.siem.hec_endpoint
   hec_endpoint_type            = var.siem.hec_endpoint_type
   hec_token_secret_arn         = var.siem.hec_token_secret_arn
@@ -292,6 +298,8 @@ module "consumer" {
   create             = local.create_consumer
   name               = local.consumer_name
   region             = var.region
+  account_id         = local.account_id
+  partition          = local.partition
   queue_arn          = module.queue.queue_arn
   queue_kms_key_arn  = local.key_arn
   watched_properties = var.consumer.watched_properties
@@ -306,6 +314,8 @@ module "webhook" {
   create                         = var.create && var.webhook.enabled && var.bus_type == "custom"
   name                           = "${var.name}-webhook"
   region                         = var.region
+  account_id                     = local.account_id
+  partition                      = local.partition
   event_bus_name                 = local.put_bus_name
   event_source                   = var.custom_event_source
   webhook_secret_arn             = var.webhook.webhook_secret_arn
@@ -326,6 +336,8 @@ module "backfill" {
   create                          = local.create_backfill
   name                            = local.backfill_name
   region                          = var.region
+  account_id                      = local.account_id
+  partition                       = local.partition
   event_bus_name                  = local.put_bus_name
   event_source                    = var.custom_event_source
   genesys_region                  = var.backfill.genesys_region

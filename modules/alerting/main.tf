@@ -1,14 +1,6 @@
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
-  partition  = try(data.aws_partition.current[0].partition, "aws")
-  account_id = try(data.aws_caller_identity.current[0].account_id, "000000000000")
+  partition  = var.partition
+  account_id = var.account_id
   arn_prefix = "arn:${local.partition}"
 
   # Names and ARNs built from known parts, so every policy is readable in the plan.
@@ -76,6 +68,8 @@ module "kms" {
   create         = local.create_kms_key
   name           = var.name
   region         = var.region
+  account_id     = var.account_id
+  partition      = var.partition
   description    = "Genesys audit alerting (${var.name}): topic, DLQ, idempotency table, logs, environment"
   log_group_arns = [local.log_group_arn]
   policy_json    = try(data.aws_iam_policy_document.kms[0].json, null)
@@ -301,6 +295,8 @@ module "function" {
   create                         = var.create
   name                           = var.name
   region                         = var.region
+  account_id                     = var.account_id
+  partition                      = var.partition
   description                    = "Genesys audit alerts: SNS, Slack, Teams, PagerDuty"
   handler_package                = "alert"
   policy_json                    = try(data.aws_iam_policy_document.function[0].json, "{}")

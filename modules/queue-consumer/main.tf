@@ -2,17 +2,9 @@
 # failures), a DynamoDB idempotency table with TTL, least-privilege IAM on exactly the queue, the
 # table, its key and its own log group.
 
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
-  partition  = var.create ? data.aws_partition.current[0].partition : "aws"
-  account_id = var.create ? data.aws_caller_identity.current[0].account_id : ""
+  partition  = var.partition
+  account_id = var.account_id
   table_name = "${var.name}-idempotency"
   table_arn  = "arn:${local.partition}:dynamodb:${var.region}:${local.account_id}:table/${local.table_name}"
 }
@@ -82,6 +74,8 @@ module "function" {
   create          = var.create
   name            = var.name
   region          = var.region
+  account_id      = var.account_id
+  partition       = var.partition
   description     = "Genesys audit detections consumer (idempotent, partial batch failures)"
   handler_package = "consumer"
   policy_json     = try(data.aws_iam_policy_document.function[0].json, "{}")

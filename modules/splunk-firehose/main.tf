@@ -1,14 +1,6 @@
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
-  partition  = try(data.aws_partition.current[0].partition, "aws")
-  account_id = try(data.aws_caller_identity.current[0].account_id, "000000000000")
+  partition  = var.partition
+  account_id = var.account_id
   arn_prefix = "arn:${local.partition}"
 
   # Names and ARNs built from known parts, so every policy is readable in the plan.
@@ -60,9 +52,11 @@ data "aws_iam_policy_document" "kms" {
 module "kms" {
   source = "../kms-key"
 
-  create = local.create_kms_key
-  name   = var.name
-  region = var.region
+  create     = local.create_kms_key
+  name       = var.name
+  region     = var.region
+  account_id = var.account_id
+  partition  = var.partition
   # Naming the role resource orders the key after it: KMS rejects a key policy naming a missing role.
   description    = "Genesys audit Splunk delivery (${var.name}): stream, S3 backup, error logs; used by role ${try(aws_iam_role.firehose[0].name, local.firehose_role_name)}"
   log_group_arns = [local.log_group_arn]

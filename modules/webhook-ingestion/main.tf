@@ -1,14 +1,6 @@
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
-  partition  = try(data.aws_partition.current[0].partition, "aws")
-  account_id = try(data.aws_caller_identity.current[0].account_id, "000000000000")
+  partition  = var.partition
+  account_id = var.account_id
   arn_prefix = "arn:${local.partition}"
 
   function_log_group     = "/aws/lambda/${var.name}"
@@ -50,6 +42,8 @@ module "kms" {
   create         = local.create_kms_key
   name           = var.name
   region         = var.region
+  account_id     = var.account_id
+  partition      = var.partition
   description    = "Genesys audit webhook ingestion (${var.name}): logs, environment, replay table"
   log_group_arns = [local.function_log_group_arn, local.access_log_group_arn]
   tags           = var.tags
@@ -147,6 +141,8 @@ module "function" {
   create                         = var.create
   name                           = var.name
   region                         = var.region
+  account_id                     = var.account_id
+  partition                      = var.partition
   description                    = "Genesys audit webhook -> verify HMAC -> PutEvents on ${var.event_bus_name}"
   handler_package                = "ingestion"
   policy_json                    = try(data.aws_iam_policy_document.function[0].json, "{}")

@@ -66,6 +66,7 @@ def test_function_settings_and_least_privilege(plan: Any) -> None:
 
 SECRET = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-audit/backfill-AbCdEf"
 VALID = {
+    "account_id": '"123456789012"',
     "region": '"eu-west-1"',
     "event_bus_name": '"genesys-audit"',
     "genesys_region": '"mypurecloud.ie"',

@@ -239,6 +239,7 @@ def test_a_splunk_cloud_endpoint_must_be_the_stacks_firehose_endpoint(tf_try_pla
 
 REPO = FIXTURE.parents[3]
 VALID = {
+    "account_id": '"123456789012"',
     "region": '"eu-west-2"',
     "hec_endpoint": '"https://splunk.example.com:8088"',
     "hec_token_secret_arn": '"arn:aws:secretsmanager:eu-west-2:123456789012:secret:hec-AbCdEf"',

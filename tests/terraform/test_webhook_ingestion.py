@@ -208,6 +208,7 @@ def test_default_bus_is_refused(tf_try_plan):
 
 REPO = FIXTURE.parents[3]
 VALID = {
+    "account_id": '"123456789012"',
     "region": '"eu-central-1"',
     "event_bus_name": '"bus"',
     "webhook_secret_arn": '"arn:aws:secretsmanager:eu-central-1:123456789012:secret:w-AbCdEf"',
