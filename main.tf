@@ -24,10 +24,28 @@ locals {
   # copy of the names the modules are given below).
   consumer_name   = "${var.name}-consumer"
   backfill_name   = "${var.name}-backfill"
+  alert_name      = "${var.name}-alert"
+  siem_name       = "${var.name}-splunk"
+  webhook_name    = "${var.name}-webhook"
   create_consumer = var.create && var.consumer.enabled && var.queue.enabled
   create_backfill = var.create && var.backfill.enabled
-  key_functions   = concat(local.create_consumer ? [local.consumer_name] : [], local.create_backfill ? [local.backfill_name] : [])
-  log_group_arns  = concat([local.trail_arn], [for f in local.key_functions : "${local.logs_arn}/aws/lambda/${f}"])
+  create_alerting = var.create && var.alerting.enabled
+  create_siem     = var.create && var.siem.enabled
+  create_webhook  = var.create && var.webhook.enabled && var.bus_type == "custom"
+  key_functions = concat(
+    local.create_consumer ? [local.consumer_name] : [],
+    local.create_backfill ? [local.backfill_name] : [],
+    local.create_alerting ? [local.alert_name] : [],
+    local.create_webhook ? [local.webhook_name] : [],
+  )
+  log_group_arns = concat(
+    [local.trail_arn],
+    [for f in local.key_functions : "${local.logs_arn}/aws/lambda/${f}"],
+    local.create_webhook ? ["${local.logs_arn}/aws/apigateway/${local.webhook_name}"] : [],
+    local.create_siem ? ["${local.logs_arn}/aws/kinesisfirehose/${local.siem_name}"] : [],
+  )
+  # The Splunk backup bucket (its name as modules/splunk-firehose derives it), whose objects the Firehose role encrypts.
+  siem_bucket_arn = "arn:${local.partition}:s3:::${coalesce(var.siem.backup_bucket_name, "${local.siem_name}-backup-${local.account_id}-${var.region}")}"
 
   # Rules are derived once (modules/audit-rules: names, ARNs built from the bus and rule names, so known
   # at plan time without referencing the rule resources) and each destination is handed only the ARNs
@@ -108,6 +126,50 @@ data "aws_iam_policy_document" "key" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+  }
+
+  # The alert function's topic, dead-letter queue and idempotency table, through those services only.
+  # The role's ARN comes from the role resource: KMS refuses a key policy naming a role that does not exist yet.
+  dynamic "statement" {
+    for_each = local.create_alerting ? [module.alerting.role_arn] : []
+    content {
+      sid       = "AlertFunctionUsesKeyThroughItsServices"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = [statement.value]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sns.${var.region}.amazonaws.com", "sqs.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  # Firehose writes failed Splunk batches to its backup bucket, encrypted with this key.
+  dynamic "statement" {
+    for_each = local.create_siem ? [module.siem.firehose_role_arn] : []
+    content {
+      sid       = "FirehoseRoleWritesBackupsThroughS3"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = [statement.value]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${var.region}.amazonaws.com"]
+      }
+      condition {
+        test     = "StringLike"
+        variable = "kms:EncryptionContext:aws:s3:arn"
+        values   = [local.siem_bucket_arn, "${local.siem_bucket_arn}/*"]
+      }
     }
   }
 
@@ -254,8 +316,8 @@ module "monitoring" {
 module "alerting" {
   source = "./modules/alerting"
 
-  create               = var.create && var.alerting.enabled
-  name                 = "${var.name}-alert"
+  create               = local.create_alerting
+  name                 = local.alert_name
   region               = var.region
   account_id           = local.account_id
   partition            = local.partition
@@ -271,14 +333,16 @@ module "alerting" {
   reserved_concurrent_executions = var.reserved_concurrency.alert
   package                        = var.alerting.package
   ops_topic_arn                  = module.monitoring.ops_topic_arn
+  kms_key_arn                    = local.key_arn
+  create_kms_key                 = false
   tags                           = local.tags
 }
 
 module "siem" {
   source = "./modules/splunk-firehose"
 
-  create                       = var.create && var.siem.enabled
-  name                         = "${var.name}-splunk"
+  create                       = local.create_siem
+  name                         = local.siem_name
   region                       = var.region
   account_id                   = local.account_id
   partition                    = local.partition
@@ -289,6 +353,8 @@ module "siem" {
   backup_bucket                = { name = var.siem.backup_bucket_name }
   source_rule_arns             = local.rule_arns_to.siem
   ops_topic_arn                = module.monitoring.ops_topic_arn
+  kms_key_arn                  = local.key_arn
+  create_kms_key               = false
   tags                         = local.tags
 }
 
@@ -311,8 +377,8 @@ module "consumer" {
 module "webhook" {
   source = "./modules/webhook-ingestion"
 
-  create                         = var.create && var.webhook.enabled && var.bus_type == "custom"
-  name                           = "${var.name}-webhook"
+  create                         = local.create_webhook
+  name                           = local.webhook_name
   region                         = var.region
   account_id                     = local.account_id
   partition                      = local.partition
@@ -327,6 +393,8 @@ module "webhook" {
   reserved_concurrent_executions = var.reserved_concurrency.ingestion
   ops_topic_arn                  = module.monitoring.ops_topic_arn
   package                        = var.webhook.package
+  kms_key_arn                    = local.key_arn
+  create_kms_key                 = false
   tags                           = local.tags
 }
 

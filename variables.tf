@@ -117,7 +117,7 @@ variable "archive" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the bus, archive, trail, queues and ops topic: a key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias. null: the module creates one (rotation on, scoped to those services)."
+  description = "The one customer managed KMS key of every path: bus, archive, trail, queues, ops and alert topics, idempotency and replay tables, Splunk stream and backup, function logs and environments. A key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias; a key you bring must allow what the created key's policy allows. null: the module creates one (rotation on, scoped to those services and roles)."
   type        = string
   default     = null
 

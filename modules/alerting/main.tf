@@ -18,7 +18,7 @@ locals {
   table_arn     = "${local.arn_prefix}:dynamodb:${var.region}:${local.account_id}:table/${local.table_name}"
   log_group_arn = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.log_group_name}"
 
-  create_kms_key = var.create && var.kms_key_arn == null
+  create_kms_key = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
   kms_key_arn    = var.create ? (local.create_kms_key ? module.kms.key_arn : var.kms_key_arn) : null
 
   secret_arns = compact([var.slack_secret_arn, var.teams_secret_arn, var.pagerduty_secret_arn])
@@ -274,11 +274,11 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn != null ? [1] : []
+    for_each = var.create && !local.create_kms_key ? [1] : []
     content {
       sid       = "UseGivenKmsKey"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
+      resources = [local.kms_key_arn]
       # Only through the services holding the function's data, never by calling KMS directly.
       condition {
         test     = "StringEquals"

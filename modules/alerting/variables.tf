@@ -165,6 +165,12 @@ variable "kms_key_arn" {
   }
 }
 
+variable "create_kms_key" {
+  description = "Whether this module creates its key: null (default) creates one unless kms_key_arn is given; false uses kms_key_arn even when it is known only after apply (a key made in the same configuration, as the root module does)."
+  type        = bool
+  default     = null
+}
+
 variable "reserved_concurrent_executions" {
   description = "Concurrency reserved for the alert function so security alerts never queue behind other workloads. null leaves it on the account's unreserved pool: accounts whose Lambda concurrency quota is low (new accounts start at 10, and AWS keeps 10 unreserved) cannot reserve any."
   type        = number

@@ -14,7 +14,7 @@ locals {
   bucket_arn        = "${local.arn_prefix}:s3:::${local.bucket_name}"
   log_group_arn     = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.log_group_name}"
 
-  create_kms_key = var.create && var.kms_key_arn == null
+  create_kms_key = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
   kms_key_arn    = var.create ? (local.create_kms_key ? module.kms.key_arn : var.kms_key_arn) : null
 
   alarm_actions = compact([var.ops_topic_arn])
@@ -331,11 +331,11 @@ data "aws_iam_policy_document" "firehose" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [1]
+    for_each = var.create && !local.create_kms_key ? [1] : []
     content {
       sid       = "UseGivenKmsKeyThroughS3"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
+      resources = [local.kms_key_arn]
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"

@@ -62,6 +62,12 @@ variable "kms_key_arn" {
   }
 }
 
+variable "create_kms_key" {
+  description = "Whether this module creates its key: null (default) creates one unless kms_key_arn is given; false uses kms_key_arn even when it is known only after apply (a key made in the same configuration, as the root module does)."
+  type        = bool
+  default     = null
+}
+
 variable "log_retention_in_days" {
   description = "Retention of the Firehose error log group."
   type        = number

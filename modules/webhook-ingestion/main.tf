@@ -12,7 +12,7 @@ locals {
   replay_table_name = "${var.name}-replay"
   replay_table_arn  = "${local.arn_prefix}:dynamodb:${var.region}:${local.account_id}:table/${local.replay_table_name}"
 
-  create_kms_key = var.create && var.kms_key_arn == null
+  create_kms_key = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
   kms_key_arn    = var.create ? (local.create_kms_key ? module.kms.key_arn : var.kms_key_arn) : null
 
   environment = {

@@ -122,38 +122,78 @@ def test_every_dead_letter_queue_and_the_alert_channels_have_an_alarm(complete):
     assert dedup.unknown.get("alarm_actions") or dedup.values["alarm_actions"]
 
 
-def test_every_key_policy_lists_its_actions_and_scopes_each_service(complete):
-    """The customer managed keys of examples/complete (pipeline, alerting, Splunk) share one policy shape."""
-    keys = {k.address: k for k in complete.resources("aws_kms_key") if k.values.get("policy")}
-    assert sorted(keys) == [
-        "module.genesys_audit.module.alerting.module.kms.aws_kms_key.this[0]",
-        "module.genesys_audit.module.kms.aws_kms_key.this[0]",
-        "module.genesys_audit.module.siem.module.kms.aws_kms_key.this[0]",
+@pytest.fixture(scope="module")
+def complete_applied():
+    from genesys_audit_tools import harness
+
+    return harness.plan(REPO / "examples" / "complete", as_applied=True)
+
+
+def test_the_pipeline_key_policy_lists_its_actions_and_scopes_each_service(complete_applied):
+    """examples/complete has one customer managed key (the pipeline's); its policy names every service
+    and role of every path, each scoped by a condition."""
+    keys = {k.address: k for k in complete_applied.resources("aws_kms_key")}
+    assert sorted(keys) == ["module.genesys_audit.module.kms.aws_kms_key.this[0]"]
+    (key,) = keys.values()
+    assert key.values["enable_key_rotation"] is True and key.values["deletion_window_in_days"] == 30
+    statements = {s["Sid"]: s for s in key.json("policy")["Statement"]}
+    admin = statements["AccountAdministersKeyThroughIam"]
+    assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert "kms:*" not in admin["Action"]
+    logs = statements["CloudWatchLogsEncryptsOurLogGroups"]
+    assert logs["Principal"] == {"Service": "logs.eu-central-1.amazonaws.com"}
+    for sid, statement in statements.items():
+        if sid != "AccountAdministersKeyThroughIam":
+            assert statement.get("Condition"), f"{sid} is not scoped by a condition"
+    groups = f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:"
+    assert sorted(_as_list(logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"])) == [
+        f"{groups}/aws/events/genesys-audit",
+        f"{groups}/aws/kinesisfirehose/genesys-audit-splunk",
+        f"{groups}/aws/lambda/genesys-audit-alert",
+        f"{groups}/aws/lambda/genesys-audit-consumer",
     ]
-    for address, key in keys.items():
-        assert key.values["enable_key_rotation"] is True and key.values["deletion_window_in_days"] == 30
-        statements = {s["Sid"]: s for s in key.json("policy")["Statement"]}
-        admin = statements["AccountAdministersKeyThroughIam"]
-        assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, address
-        assert "kms:*" not in admin["Action"], address
-        logs = statements["CloudWatchLogsEncryptsOurLogGroups"]
-        assert logs["Principal"] == {"Service": "logs.eu-central-1.amazonaws.com"}
-        assert set(logs["Condition"]) == {"ArnEquals"}, address
-        for sid, statement in statements.items():
-            if sid != "AccountAdministersKeyThroughIam":
-                assert statement.get("Condition"), f"{address} {sid} is not scoped by a condition"
-    pipeline = {
-        s["Sid"]: s for s in keys["module.genesys_audit.module.kms.aws_kms_key.this[0]"].json("policy")["Statement"]
-    }
-    assert pipeline["CloudWatchLogsEncryptsOurLogGroups"]["Condition"]["ArnEquals"] == {
-        "kms:EncryptionContext:aws:logs:arn": [
-            f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/aws/lambda/genesys-audit-consumer",
-            f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/aws/events/genesys-audit",
-        ]
-    }
-    assert pipeline["EventBridgeEncryptsBusArchiveAndQueueMessages"]["Condition"] == {
+    assert statements["EventBridgeEncryptsBusArchiveAndQueueMessages"]["Condition"] == {
         "StringEquals": {"aws:SourceAccount": ACCOUNT}
     }
+    alert = statements["AlertFunctionUsesKeyThroughItsServices"]
+    assert alert["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:role/genesys-audit-alert-eu-central-1"}
+    assert sorted(alert["Condition"]["StringEquals"]["kms:ViaService"]) == [
+        "dynamodb.eu-central-1.amazonaws.com",
+        "sns.eu-central-1.amazonaws.com",
+        "sqs.eu-central-1.amazonaws.com",
+    ]
+    firehose = statements["FirehoseRoleWritesBackupsThroughS3"]
+    assert firehose["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:role/genesys-audit-splunk-firehose-eu-central-1"}
+    bucket = f"arn:aws:s3:::genesys-audit-splunk-backup-{ACCOUNT}-eu-central-1"
+    assert sorted(firehose["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]) == [bucket, f"{bucket}/*"]
+
+
+def _key_references(values, found: list[str]) -> list[str]:
+    """Every KMS key a resource names (kms_key_id, kms_master_key_id, kms_key_arn, key_arn at any depth)."""
+    if isinstance(values, dict):
+        for name, value in values.items():
+            if name in ("kms_key_id", "kms_master_key_id", "kms_key_arn", "key_arn") and isinstance(value, str):
+                found.append(value)
+            else:
+                _key_references(value, found)
+    elif isinstance(values, list):
+        for value in values:
+            _key_references(value, found)
+    return found
+
+
+PATHS = {"alerting", "siem", "webhook", "backfill", "consumer", "queue", "trail", "bus", "rules", "monitoring"}
+
+
+def test_one_key_reaches_every_path(as_applied):
+    """The root's key encrypts the trail, queues, bus, alert, SIEM, webhook and backfill resources alike."""
+    (key,) = as_applied.resources("aws_kms_key")
+    users = {r.address: _key_references(r.values, []) for r in as_applied.resources()}
+    users = {address: keys for address, keys in users.items() if keys}
+    assert {k for keys in users.values() for k in keys} == {key.values["arn"]}
+    paths = {p for p in PATHS for address in users if f".{p}." in address}
+    complete = as_applied.raw["output_changes"]["pipeline"]["after"]["region"] == "eu-central-1"
+    assert paths == (PATHS - {"webhook", "backfill"} if complete else PATHS - {"alerting", "siem"}), paths
 
 
 def _logs_may_use(key_policy: dict, region: str, log_group_arn: str) -> bool:
