@@ -361,17 +361,18 @@ module "siem" {
 module "consumer" {
   source = "./modules/queue-consumer"
 
-  create             = local.create_consumer
-  name               = local.consumer_name
-  region             = var.region
-  account_id         = local.account_id
-  partition          = local.partition
-  queue_arn          = module.queue.queue_arn
-  queue_kms_key_arn  = local.key_arn
-  watched_properties = var.consumer.watched_properties
-  finding_sink       = var.consumer.finding_sink
-  package            = var.consumer.package
-  tags               = local.tags
+  create                 = local.create_consumer
+  name                   = local.consumer_name
+  region                 = var.region
+  account_id             = local.account_id
+  partition              = local.partition
+  queue_arn              = module.queue.queue_arn
+  queue_kms_key_arn      = local.key_arn
+  watched_properties     = var.consumer.watched_properties
+  finding_sink           = var.consumer.finding_sink
+  package                = var.consumer.package
+  idempotency_table_name = module.alerting.idempotency_table_name
+  tags                   = local.tags
 }
 
 module "webhook" {

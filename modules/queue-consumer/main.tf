@@ -5,12 +5,14 @@
 locals {
   partition  = var.partition
   account_id = var.account_id
-  table_name = "${var.name}-idempotency"
-  table_arn  = "arn:${local.partition}:dynamodb:${var.region}:${local.account_id}:table/${local.table_name}"
+  # A table shared with the alert function when given (both prefix their keys), else our own.
+  create_table = var.create && var.idempotency_table_name == null
+  table_name   = coalesce(var.idempotency_table_name, "${var.name}-idempotency")
+  table_arn    = "arn:${local.partition}:dynamodb:${var.region}:${local.account_id}:table/${local.table_name}"
 }
 
 resource "aws_dynamodb_table" "idempotency" {
-  count = var.create ? 1 : 0
+  count = local.create_table ? 1 : 0
 
   region       = var.region
   name         = local.table_name

@@ -134,3 +134,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "idempotency_table_name" {
+  description = "An idempotency table to share (the alert function's, modules/alerting `idempotency_table_name`: same id/expiration schema, keys prefixed per function), encrypted with queue_kms_key_arn. null (default): the module creates its own."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.idempotency_table_name == null || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.idempotency_table_name))
+    error_message = "idempotency_table_name must be a DynamoDB table name (3-255 letters, digits, '_', '.', '-') or null; got ${jsonencode(var.idempotency_table_name)}."
+  }
+}

@@ -19,6 +19,13 @@ def complete(tf_plan):
     return tf_plan(REPO / "examples" / "complete")
 
 
+@pytest.fixture(scope="module")
+def complete_applied():
+    from genesys_audit_tools import harness
+
+    return harness.plan(REPO / "examples" / "complete", as_applied=True)
+
+
 def _statements(policy: dict) -> list[dict]:
     statements = policy["Statement"]
     return statements if isinstance(statements, list) else [statements]
@@ -49,16 +56,21 @@ def test_every_lambda_policy_has_no_wildcard_action_and_only_our_resources(as_ap
                 assert ACCOUNT in resource or resource.startswith("arn:aws:s3:::"), (policy.address, resource)
 
 
-def test_consumer_reads_the_detections_queue_with_partial_batch_failures(complete):
+def test_consumer_reads_the_detections_queue_with_partial_batch_failures(complete, complete_applied):
     (mapping,) = complete.resources("aws_lambda_event_source_mapping")
     assert mapping.values["event_source_arn"] == f"arn:aws:sqs:eu-central-1:{ACCOUNT}:genesys-audit-detections"
     assert mapping.values["function_response_types"] == ["ReportBatchItemFailures"]
     consumer = complete.resource("module.genesys_audit.module.consumer.module.function.aws_lambda_function.this[0]")
     assert consumer.values["handler"] == "consumer.handler.handler"
     environment = consumer.values["environment"][0]["variables"]
-    assert environment["IDEMPOTENCY_TABLE"] == "genesys-audit-consumer-idempotency"
-    (table,) = [t for t in complete.resources("aws_dynamodb_table") if ".consumer." in t.address]
+    # One idempotency table, the alert function's, shared by the consumer (each prefixes its keys).
+    (table,) = complete.resources("aws_dynamodb_table")
+    assert table.address == "module.genesys_audit.module.alerting.aws_dynamodb_table.idempotency[0]"
+    assert environment["IDEMPOTENCY_TABLE"] == table.values["name"] == "genesys-audit-alert-idempotency"
     assert table.values["ttl"] == [{"attribute_name": "expiration", "enabled": True}]
+    (policy,) = [p for p in complete_applied.resources("aws_iam_role_policy") if ".consumer." in p.address]
+    (remember,) = [s for s in _statements(policy.json("policy")) if s["Sid"] == "RememberProcessedAuditIds"]
+    assert remember["Resource"] == f"arn:aws:dynamodb:eu-central-1:{ACCOUNT}:table/genesys-audit-alert-idempotency"
 
 
 def test_alert_targets_add_rule_key_and_severity_and_permissions_are_scoped(complete):
@@ -120,13 +132,6 @@ def test_every_dead_letter_queue_and_the_alert_channels_have_an_alarm(complete):
     dedup = alarms["genesys-audit-alert-deduplication-unavailable"]  # alerts sent without deduplication
     assert dedup.values["metric_name"] == "AlertDeduplicationUnavailable"
     assert dedup.unknown.get("alarm_actions") or dedup.values["alarm_actions"]
-
-
-@pytest.fixture(scope="module")
-def complete_applied():
-    from genesys_audit_tools import harness
-
-    return harness.plan(REPO / "examples" / "complete", as_applied=True)
 
 
 def test_the_pipeline_key_policy_lists_its_actions_and_scopes_each_service(complete_applied):
