@@ -331,7 +331,7 @@ module "alerting" {
   skip_replays         = var.alerting.skip_replays
 
   reserved_concurrent_executions = var.reserved_concurrency.alert
-  package                        = var.alerting.package
+  package                        = var.lambda
   ops_topic_arn                  = module.monitoring.ops_topic_arn
   kms_key_arn                    = local.key_arn
   create_kms_key                 = false
@@ -370,7 +370,7 @@ module "consumer" {
   queue_kms_key_arn      = local.key_arn
   watched_properties     = var.consumer.watched_properties
   finding_sink           = var.consumer.finding_sink
-  package                = var.consumer.package
+  package                = var.lambda
   idempotency_table_name = module.alerting.idempotency_table_name
   tags                   = local.tags
 }
@@ -393,7 +393,7 @@ module "webhook" {
   throttling_burst_limit         = var.webhook.throttling_burst_limit
   reserved_concurrent_executions = var.reserved_concurrency.ingestion
   ops_topic_arn                  = module.monitoring.ops_topic_arn
-  package                        = var.webhook.package
+  package                        = var.lambda
   kms_key_arn                    = local.key_arn
   create_kms_key                 = false
   tags                           = local.tags
@@ -420,6 +420,6 @@ module "backfill" {
   trail_log_group_name            = var.trail.enabled ? local.trail_name : null
   kms_key_arn                     = local.key_arn
   ops_topic_arn                   = module.monitoring.ops_topic_arn
-  package                         = var.backfill.package
+  package                         = var.lambda
   tags                            = local.tags
 }

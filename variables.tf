@@ -248,6 +248,21 @@ variable "monitoring" {
   default = {}
 }
 
+variable "lambda" {
+  description = "Settings of every function the pipeline deploys (alert, consumer, webhook ingestion, backfill): the architecture and the Powertools layer, the AWS-published public layer of powertools_layer_version or, outside the commercial partition, the copy given as powertools_layer_arn."
+  type = object({
+    architecture             = optional(string, "x86_64")
+    powertools_layer_version = optional(number, 27)
+    powertools_layer_arn     = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda.architecture)
+    error_message = "lambda.architecture must be \"x86_64\" or \"arm64\"; got \"${var.lambda.architecture}\"."
+  }
+}
+
 variable "reserved_concurrency" {
   description = <<-EOT
     Concurrency reserved for the alert, webhook ingestion and backfill functions (5, 10 and 1): alerts
@@ -287,7 +302,6 @@ variable "alerting" {
     pagerduty_secret_arn = optional(string)
     secrets_kms_key_arns = optional(list(string), [])
     skip_replays         = optional(bool, false)
-    package              = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}
 }
@@ -316,7 +330,6 @@ variable "consumer" {
     enabled            = optional(bool, false)
     watched_properties = optional(list(string), ["divisionId", "scopes", "secret", "permissionPolicies"])
     finding_sink       = optional(string, "log")
-    package            = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}
 }
@@ -331,7 +344,6 @@ variable "webhook" {
     signature_timestamp_header = optional(string, "X-Signature-Timestamp")
     throttling_rate_limit      = optional(number, 50)
     throttling_burst_limit     = optional(number, 100)
-    package                    = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}
 
@@ -352,7 +364,6 @@ variable "backfill" {
     schedule_expression     = optional(string, "rate(1 hour)")
     lookback_hours          = optional(number, 24)
     service_names           = optional(list(string), [])
-    package                 = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}
 

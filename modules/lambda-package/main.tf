@@ -43,7 +43,7 @@ data "archive_file" "this" {
   lifecycle {
     precondition {
       condition     = !var.powertools_layer.enabled || var.powertools_layer.arn != null || local.public_powertools_layer != null
-      error_message = "No public Powertools layer is known for partition \"${local.partition}\" (region ${var.region}): the module knows the publisher of the commercial partition only. Give the layer ARN of a Powertools v3 copy your account can read (package = { powertools_layer_arn = \"arn:${local.partition}:lambda:${var.region}:<account>:layer:<name>:<version>\" } for each function of the root module, or powertools_layer.arn here)."
+      error_message = "No public Powertools layer is known for partition \"${local.partition}\" (region ${var.region}): the module knows the publisher of the commercial partition only. Give the layer ARN of a Powertools v3 copy your account can read (lambda = { powertools_layer_arn = \"arn:${local.partition}:lambda:${var.region}:<account>:layer:<name>:<version>\" } at the root module, or powertools_layer.arn here)."
     }
   }
 }

@@ -285,8 +285,9 @@ ROOT_VALID = {"region": '"eu-central-1"', "genesys_org_id": f'"{ORG}"', "event_s
 KEYS = ", ".join(sorted(r["key"] for r in CATALOG))
 
 
-def test_root_refuses_a_bus_type_it_does_not_know_naming_bus_type(tf_module_refusals):
-    output = tf_module_refusals(".", ROOT_VALID, {"bus_type": '"Partner"'})
+def test_root_refuses_a_bus_type_or_lambda_architecture_it_does_not_know_naming_the_root_input(tf_module_refusals):
+    output = tf_module_refusals(".", ROOT_VALID, {"bus_type": '"Partner"', "lambda": '{ architecture = "arm" }'})
+    assert 'lambda.architecture must be "x86_64" or "arm64"; got "arm".' in output
     assert (
         'bus_type must be "partner" (the Genesys partner event source) or "custom" (a custom bus fed by the '
         'webhook and the backfill); got "Partner".' in output

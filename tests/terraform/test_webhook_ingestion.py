@@ -141,7 +141,8 @@ def test_no_input_can_carry_a_secret_value():
     names = re.findall(r'^variable "([a-z_]+)"', text, re.MULTILINE)
     secretish = [n for n in names if any(w in n for w in ("secret", "token", "key", "password"))]
     assert secretish == ["kms_key_arn", "create_kms_key", "webhook_secret_arn", "webhook_secret_kms_key_arn"]
-    assert 'variable "create_kms_key" {\n  description = "Whether this module creates its key' in text  # a bool, no value
+    # create_kms_key is a bool (no value to leak)
+    assert 'variable "create_kms_key" {\n  description = "Whether this module creates its key' in text
 
 
 def test_routes_post_events_and_get_health_through_a_proxy_integration(plan):
