@@ -311,7 +311,7 @@ module "monitoring" {
   tags                    = local.tags
 }
 
-# -- issue-6 paths: alert, SIEM, queue consumer, webhook ingestion ---------------------------------------
+# -- the paths switched on one by one: alert, SIEM, queue consumer, webhook ingestion, backfill ---------------------
 
 module "alerting" {
   source = "./modules/alerting"
