@@ -18,16 +18,34 @@ locals {
   bus_arn    = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${coalesce(local.bus_name, "none")}"
   # The bus the webhook and the backfill put on (only with bus_type = "custom"; their modules refuse a partner bus).
   put_bus_name = var.bus_type == "custom" ? coalesce(local.bus_name, var.custom_bus_name) : var.custom_bus_name
-  rule_sources = var.bus_type == "partner" ? compact([module.bus.partner_event_source_name]) : [var.webhook_event_source]
+  rule_sources = var.bus_type == "partner" ? compact([module.bus.partner_event_source_name]) : [var.custom_event_source]
 
   # Functions whose log groups the pipeline key encrypts: its policy names each log group (a cycle-free
   # copy of the names the modules are given below).
   consumer_name   = "${var.name}-consumer"
   backfill_name   = "${var.name}-backfill"
+  alert_name      = "${var.name}-alert"
+  siem_name       = "${var.name}-splunk"
+  webhook_name    = "${var.name}-webhook"
   create_consumer = var.create && var.consumer.enabled && var.queue.enabled
   create_backfill = var.create && var.backfill.enabled
-  key_functions   = concat(local.create_consumer ? [local.consumer_name] : [], local.create_backfill ? [local.backfill_name] : [])
-  log_group_arns  = concat([local.trail_arn], [for f in local.key_functions : "${local.logs_arn}/aws/lambda/${f}"])
+  create_alerting = var.create && var.alerting.enabled
+  create_siem     = var.create && var.siem.enabled
+  create_webhook  = var.create && var.webhook.enabled && var.bus_type == "custom"
+  key_functions = concat(
+    local.create_consumer ? [local.consumer_name] : [],
+    local.create_backfill ? [local.backfill_name] : [],
+    local.create_alerting ? [local.alert_name] : [],
+    local.create_webhook ? [local.webhook_name] : [],
+  )
+  log_group_arns = concat(
+    [local.trail_arn],
+    [for f in local.key_functions : "${local.logs_arn}/aws/lambda/${f}"],
+    local.create_webhook ? ["${local.logs_arn}/aws/apigateway/${local.webhook_name}"] : [],
+    local.create_siem ? ["${local.logs_arn}/aws/kinesisfirehose/${local.siem_name}"] : [],
+  )
+  # The Splunk backup bucket (its name as modules/splunk-firehose derives it), whose objects the Firehose role encrypts.
+  siem_bucket_arn = "arn:${local.partition}:s3:::${coalesce(var.siem.backup_bucket_name, "${local.siem_name}-backup-${local.account_id}-${var.region}")}"
 
   # Rules are derived once (modules/audit-rules: names, ARNs built from the bus and rule names, so known
   # at plan time without referencing the rule resources) and each destination is handed only the ARNs
@@ -55,7 +73,13 @@ locals {
 
   # Every name derived from `name` (`name` followed by `suffix`), with the AWS limit it must fit: the
   # `name` validation checks them all, for the paths that are on. Rule keys: the catalog's, the custom rules' and the trail rule's.
-  rule_keys    = concat([for r in jsondecode(file("${path.module}/modules/audit-rules/catalog.json")).rules : r.key], keys(var.custom_rules), ["all-audits"])
+  catalog_keys = [for r in jsondecode(file("${path.module}/modules/audit-rules/catalog.json")).rules : r.key]
+  rule_keys    = concat(local.catalog_keys, keys(var.custom_rules), ["all-audits"])
+  # The destinations a rule may name (the `catalog` and `custom_rules` validations check them): the paths that are on, and the extra ones.
+  destination_names = concat(
+    [for d, on in { trail = var.trail.enabled, queue = var.queue.enabled, siem = var.siem.enabled, alert = var.alerting.enabled } : d if on],
+    keys(var.destinations),
+  )
   longest_rule = [for k in local.rule_keys : k if length(k) == max([for k in local.rule_keys : length(k)]...)][0]
   derived_names = concat(
     [
@@ -105,6 +129,50 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # The alert function's topic, dead-letter queue and idempotency table, through those services only.
+  # The role's ARN comes from the role resource: KMS refuses a key policy naming a role that does not exist yet.
+  dynamic "statement" {
+    for_each = local.create_alerting ? [module.alerting.role_arn] : []
+    content {
+      sid       = "AlertFunctionUsesKeyThroughItsServices"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = [statement.value]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sns.${var.region}.amazonaws.com", "sqs.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com"]
+      }
+    }
+  }
+
+  # Firehose writes failed Splunk batches to its backup bucket, encrypted with this key.
+  dynamic "statement" {
+    for_each = local.create_siem ? [module.siem.firehose_role_arn] : []
+    content {
+      sid       = "FirehoseRoleWritesBackupsThroughS3"
+      actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = [statement.value]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${var.region}.amazonaws.com"]
+      }
+      condition {
+        test     = "StringLike"
+        variable = "kms:EncryptionContext:aws:s3:arn"
+        values   = [local.siem_bucket_arn, "${local.siem_bucket_arn}/*"]
+      }
+    }
+  }
+
   statement {
     sid       = "CloudWatchAlarmsPublishToTheOpsTopic"
     actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
@@ -127,20 +195,12 @@ module "kms" {
   create         = local.create_key
   name           = var.name
   region         = var.region
+  account_id     = local.account_id
+  partition      = local.partition
   description    = "${var.name} Genesys audit pipeline (${var.region})"
   log_group_arns = local.log_group_arns
   policy_json    = try(data.aws_iam_policy_document.key[0].json, null)
   tags           = local.tags
-}
-
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this
 }
 
 # A custom bus takes PutEvents from our ingestion and backfill roles (and the principals the caller
@@ -252,14 +312,16 @@ module "monitoring" {
   tags                    = local.tags
 }
 
-# -- destination paths: alert, SIEM, queue consumer, webhook ingestion -----------------------------------
+# -- the paths switched on one by one: alert, SIEM, queue consumer, webhook ingestion, backfill ---------------------
 
 module "alerting" {
   source = "./modules/alerting"
 
-  create               = var.create && var.alerting.enabled
-  name                 = "${var.name}-alert"
+  create               = local.create_alerting
+  name                 = local.alert_name
   region               = var.region
+  account_id           = local.account_id
+  partition            = local.partition
   rules                = local.alert_rules
   email_subscriptions  = var.alerting.email_subscriptions
   https_subscriptions  = var.alerting.https_subscriptions
@@ -271,51 +333,62 @@ module "alerting" {
   skip_replays         = var.alerting.skip_replays
 
   reserved_concurrent_executions = var.reserved_concurrency.alert
-  package                        = var.alerting.package
+  package                        = var.lambda
   ops_topic_arn                  = module.monitoring.ops_topic_arn
+  kms_key_arn                    = local.key_arn
+  create_kms_key                 = false
   tags                           = local.tags
 }
 
 module "siem" {
   source = "./modules/splunk-firehose"
 
-  create                       = var.create && var.siem.enabled
-  name                         = "${var.name}-splunk"
+  create                       = local.create_siem
+  name                         = local.siem_name
   region                       = var.region
-  hec_endpoint                 = coalesce(var.siem.hec_endpoint, "https://splunk.invalid")
+  account_id                   = local.account_id
+  partition                    = local.partition
+  hec_endpoint                 = var.siem.hec_endpoint
   hec_endpoint_type            = var.siem.hec_endpoint_type
-  hec_token_secret_arn         = coalesce(var.siem.hec_token_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  hec_token_secret_arn         = var.siem.hec_token_secret_arn
   hec_token_secret_kms_key_arn = var.siem.hec_token_secret_kms_key_arn
   backup_bucket                = { name = var.siem.backup_bucket_name }
   source_rule_arns             = local.rule_arns_to.siem
   ops_topic_arn                = module.monitoring.ops_topic_arn
+  kms_key_arn                  = local.key_arn
+  create_kms_key               = false
   tags                         = local.tags
 }
 
 module "consumer" {
   source = "./modules/queue-consumer"
 
-  create             = local.create_consumer
-  name               = local.consumer_name
-  region             = var.region
-  queue_arn          = coalesce(module.queue.queue_arn, "arn:aws:sqs:${var.region}:${local.account_id}:unset")
-  queue_kms_key_arn  = coalesce(local.key_arn, "unset")
-  watched_properties = var.consumer.watched_properties
-  finding_sink       = var.consumer.finding_sink
-  enrichment         = var.consumer.enrichment
-  package            = var.consumer.package
-  tags               = local.tags
+  create                 = local.create_consumer
+  name                   = local.consumer_name
+  region                 = var.region
+  account_id             = local.account_id
+  partition              = local.partition
+  queue_arn              = module.queue.queue_arn
+  queue_kms_key_arn      = local.key_arn
+  watched_properties     = var.consumer.watched_properties
+  finding_sink           = var.consumer.finding_sink
+  enrichment             = var.consumer.enrichment
+  package                = var.lambda
+  idempotency_table_name = module.alerting.idempotency_table_name
+  tags                   = local.tags
 }
 
 module "webhook" {
   source = "./modules/webhook-ingestion"
 
-  create                         = var.create && var.webhook.enabled && var.bus_type == "custom"
-  name                           = "${var.name}-webhook"
+  create                         = local.create_webhook
+  name                           = local.webhook_name
   region                         = var.region
+  account_id                     = local.account_id
+  partition                      = local.partition
   event_bus_name                 = local.put_bus_name
-  event_source                   = var.webhook_event_source
-  webhook_secret_arn             = coalesce(var.webhook.webhook_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  event_source                   = var.custom_event_source
+  webhook_secret_arn             = var.webhook.webhook_secret_arn
   webhook_secret_kms_key_arn     = var.webhook.webhook_secret_kms_key_arn
   signature_header               = var.webhook.signature_header
   signature_timestamp_header     = var.webhook.signature_timestamp_header
@@ -323,7 +396,9 @@ module "webhook" {
   throttling_burst_limit         = var.webhook.throttling_burst_limit
   reserved_concurrent_executions = var.reserved_concurrency.ingestion
   ops_topic_arn                  = module.monitoring.ops_topic_arn
-  package                        = var.webhook.package
+  package                        = var.lambda
+  kms_key_arn                    = local.key_arn
+  create_kms_key                 = false
   tags                           = local.tags
 }
 
@@ -333,12 +408,14 @@ module "backfill" {
   create                          = local.create_backfill
   name                            = local.backfill_name
   region                          = var.region
+  account_id                      = local.account_id
+  partition                       = local.partition
   event_bus_name                  = local.put_bus_name
-  event_source                    = var.webhook_event_source
-  genesys_region                  = coalesce(var.backfill.genesys_region, "mypurecloud.com")
-  genesys_credentials_secret_arn  = coalesce(var.backfill.credentials_secret_arn, "arn:aws:secretsmanager:${var.region}:${local.account_id}:secret:unset")
+  event_source                    = var.custom_event_source
+  genesys_region                  = var.backfill.genesys_region
+  genesys_credentials_secret_arn  = var.backfill.credentials_secret_arn
   genesys_credentials_kms_key_arn = var.backfill.credentials_kms_key_arn
-  genesys_sdk_layer_arn           = coalesce(var.backfill.sdk_layer_arn, "arn:aws:lambda:${var.region}:${local.account_id}:layer:unset:1")
+  genesys_sdk_layer_arn           = var.backfill.sdk_layer_arn
   schedule_expression             = var.backfill.schedule_expression
   lookback_hours                  = var.backfill.lookback_hours
   service_names                   = var.backfill.service_names
@@ -346,7 +423,7 @@ module "backfill" {
   trail_log_group_name            = var.trail.enabled ? local.trail_name : null
   kms_key_arn                     = local.key_arn
   ops_topic_arn                   = module.monitoring.ops_topic_arn
-  package                         = var.backfill.package
+  package                         = var.lambda
   tags                            = local.tags
 }
 

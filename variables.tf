@@ -52,6 +52,11 @@ variable "bus_type" {
   description = "\"partner\": the Genesys partner event source bus. \"custom\": a custom bus for webhook ingestion."
   type        = string
   default     = "partner"
+
+  validation {
+    condition     = contains(["partner", "custom"], var.bus_type)
+    error_message = "bus_type must be \"partner\" (the Genesys partner event source) or \"custom\" (a custom bus fed by the webhook and the backfill); got \"${var.bus_type}\"."
+  }
 }
 
 variable "genesys_org_id" {
@@ -89,8 +94,8 @@ variable "bus_put_principal_arns" {
   }
 }
 
-variable "webhook_event_source" {
-  description = "The `source` the webhook ingestion Lambda puts events with (rules on a custom bus accept it)."
+variable "custom_event_source" {
+  description = "With bus_type = \"custom\": the `source` of the events the webhook ingestion and the backfill put on the custom bus (the rules on it accept this source)."
   type        = string
   default     = "genesys.audit.webhook"
 }
@@ -112,7 +117,7 @@ variable "archive" {
 }
 
 variable "kms_key_arn" {
-  description = "Customer managed KMS key for the bus, archive, trail, queues and ops topic: a key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias. null: the module creates one (rotation on, scoped to those services)."
+  description = "The one customer managed KMS key of every path: bus, archive, trail, queues, ops and alert topics, idempotency and replay tables, Splunk stream and backup, function logs and environments. A key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias; a key you bring must allow what the created key's policy allows. null: the module creates one (rotation on, scoped to those services and roles)."
   type        = string
   default     = null
 
@@ -131,6 +136,26 @@ variable "catalog" {
     domains      = optional(list(string), [])
   })
   default = {}
+
+  validation {
+    condition     = length(setsubtract(var.catalog.disabled, local.catalog_keys)) == 0
+    error_message = "catalog.disabled names rules the catalog does not have: ${jsonencode(sort(setsubtract(var.catalog.disabled, local.catalog_keys)))}; the catalog's rule keys are ${join(", ", sort(local.catalog_keys))}."
+  }
+
+  validation {
+    condition     = length(setsubtract(keys(var.catalog.severity), local.catalog_keys)) == 0
+    error_message = "catalog.severity has keys that are not catalog rules: ${jsonencode(sort(setsubtract(keys(var.catalog.severity), local.catalog_keys)))}; the catalog's rule keys are ${join(", ", sort(local.catalog_keys))} (set a custom rule's severity in custom_rules)."
+  }
+
+  validation {
+    condition     = length(setsubtract(keys(var.catalog.destinations), local.catalog_keys)) == 0
+    error_message = "catalog.destinations has keys that are not catalog rules: ${jsonencode(sort(setsubtract(keys(var.catalog.destinations), local.catalog_keys)))}; the catalog's rule keys are ${join(", ", sort(local.catalog_keys))} (route a custom rule with custom_rules[*].destinations)."
+  }
+
+  validation {
+    condition     = length(setsubtract(flatten(values(var.catalog.destinations)), local.destination_names)) == 0
+    error_message = "catalog.destinations routes to destinations this pipeline does not have: ${jsonencode(sort(setsubtract(flatten(values(var.catalog.destinations)), local.destination_names)))}; its destinations are ${jsonencode(sort(local.destination_names))} (switch a path on with its `enabled`, or add the destination to `destinations`)."
+  }
 }
 
 variable "custom_rules" {
@@ -145,6 +170,11 @@ variable "custom_rules" {
     destinations  = optional(list(string), ["queue"])
   }))
   default = {}
+
+  validation {
+    condition     = length(setsubtract(flatten([for r in values(var.custom_rules) : r.destinations]), local.destination_names)) == 0
+    error_message = "custom_rules route to destinations this pipeline does not have: ${jsonencode(sort(setsubtract(flatten([for r in values(var.custom_rules) : r.destinations]), local.destination_names)))}; its destinations are ${jsonencode(sort(local.destination_names))} (switch a path on with its `enabled`, or add the destination to `destinations`)."
+  }
 }
 
 variable "exclusions" {
@@ -218,6 +248,21 @@ variable "monitoring" {
   default = {}
 }
 
+variable "lambda" {
+  description = "Settings of every function the pipeline deploys (alert, consumer, webhook ingestion, backfill): the architecture and the Powertools layer, the AWS-published public layer of powertools_layer_version or, outside the commercial partition, the copy given as powertools_layer_arn."
+  type = object({
+    architecture             = optional(string, "x86_64")
+    powertools_layer_version = optional(number, 27)
+    powertools_layer_arn     = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.lambda.architecture)
+    error_message = "lambda.architecture must be \"x86_64\" or \"arm64\"; got \"${var.lambda.architecture}\"."
+  }
+}
+
 variable "reserved_concurrency" {
   description = <<-EOT
     Concurrency reserved for the alert, webhook ingestion and backfill functions (5, 10 and 1): alerts
@@ -258,7 +303,6 @@ variable "alerting" {
     secrets_kms_key_arns = optional(list(string), [])
     skip_replays         = optional(bool, false)
     enrichment           = optional(object({ enabled = optional(bool, false), credentials_secret_arn = optional(string), credentials_kms_key_arn = optional(string), genesys_region = optional(string), budget_ms = optional(number, 1500) }), {})
-    package              = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}
 
@@ -293,7 +337,6 @@ variable "consumer" {
     watched_properties = optional(list(string), ["divisionId", "scopes", "secret", "permissionPolicies"])
     finding_sink       = optional(string, "log")
     enrichment         = optional(object({ enabled = optional(bool, false), credentials_secret_arn = optional(string), credentials_kms_key_arn = optional(string), genesys_region = optional(string), budget_ms = optional(number, 1500) }), {})
-    package            = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}
 
@@ -313,7 +356,6 @@ variable "webhook" {
     signature_timestamp_header = optional(string, "X-Signature-Timestamp")
     throttling_rate_limit      = optional(number, 50)
     throttling_burst_limit     = optional(number, 100)
-    package                    = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}
 
@@ -334,7 +376,6 @@ variable "backfill" {
     schedule_expression     = optional(string, "rate(1 hour)")
     lookback_hours          = optional(number, 24)
     service_names           = optional(list(string), [])
-    package                 = optional(object({ architecture = optional(string, "x86_64"), powertools_layer_version = optional(number, 27), powertools_layer_arn = optional(string) }), {})
   })
   default = {}
 

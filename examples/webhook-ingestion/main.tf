@@ -10,11 +10,11 @@ provider "aws" {
 module "genesys_audit" {
   source = "../.."
 
-  region               = var.region
-  data_residency       = "EU"
-  bus_type             = "custom"
-  custom_bus_name      = "genesys-audit-webhook"
-  webhook_event_source = "genesys.audit.webhook"
+  region              = var.region
+  data_residency      = "EU"
+  bus_type            = "custom"
+  custom_bus_name     = "genesys-audit-webhook"
+  custom_event_source = "genesys.audit.webhook"
 
   webhook = {
     enabled = true

@@ -1,14 +1,6 @@
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
-  partition  = try(data.aws_partition.current[0].partition, "aws")
-  account_id = try(data.aws_caller_identity.current[0].account_id, "000000000000")
+  partition  = var.partition
+  account_id = var.account_id
   arn_prefix = "arn:${local.partition}"
 
   # Names and ARNs built from known parts, so every policy is readable in the plan.
@@ -26,7 +18,7 @@ locals {
   table_arn     = "${local.arn_prefix}:dynamodb:${var.region}:${local.account_id}:table/${local.table_name}"
   log_group_arn = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.log_group_name}"
 
-  create_kms_key = var.create && var.kms_key_arn == null
+  create_kms_key = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
   kms_key_arn    = var.create ? (local.create_kms_key ? module.kms.key_arn : var.kms_key_arn) : null
 
   secret_arns = compact([var.slack_secret_arn, var.teams_secret_arn, var.pagerduty_secret_arn])
@@ -77,20 +69,12 @@ module "kms" {
   create         = local.create_kms_key
   name           = var.name
   region         = var.region
+  account_id     = var.account_id
+  partition      = var.partition
   description    = "Genesys audit alerting (${var.name}): topic, DLQ, idempotency table, logs, environment"
   log_group_arns = [local.log_group_arn]
   policy_json    = try(data.aws_iam_policy_document.kms[0].json, null)
   tags           = var.tags
-}
-
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this
 }
 
 ################################################################################
@@ -291,11 +275,11 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn != null ? [1] : []
+    for_each = var.create && !local.create_kms_key ? [1] : []
     content {
       sid       = "UseGivenKmsKey"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
+      resources = [local.kms_key_arn]
       # Only through the services holding the function's data, never by calling KMS directly.
       condition {
         test     = "StringEquals"
@@ -335,6 +319,8 @@ module "function" {
   create                         = var.create
   name                           = var.name
   region                         = var.region
+  account_id                     = var.account_id
+  partition                      = var.partition
   description                    = "Genesys audit alerts: SNS, Slack, Teams, PagerDuty"
   handler_package                = "alert"
   policy_json                    = try(data.aws_iam_policy_document.function[0].json, "{}")
@@ -351,46 +337,6 @@ module "function" {
   code_signing_config_arn        = var.code_signing_config_arn
   log_retention_in_days          = var.log_retention_in_days
   tags                           = var.tags
-}
-
-moved {
-  from = module.package
-  to   = module.function.module.package
-}
-
-moved {
-  from = aws_iam_role.this
-  to   = module.function.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.this
-  to   = module.function.aws_iam_role_policy.this
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.xray
-  to   = module.function.aws_iam_role_policy_attachment.xray
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.vpc
-  to   = module.function.aws_iam_role_policy_attachment.vpc
-}
-
-moved {
-  from = aws_cloudwatch_log_group.this
-  to   = module.function.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_lambda_function.this
-  to   = module.function.aws_lambda_function.this
-}
-
-moved {
-  from = aws_lambda_function_event_invoke_config.this
-  to   = module.function.aws_lambda_function_event_invoke_config.this
 }
 
 ################################################################################

@@ -25,6 +25,22 @@ variable "region" {
   }
 }
 
+variable "account_id" {
+  description = "AWS account id, for ARNs known at plan time (the root module passes its caller identity's)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits; got \"${var.account_id}\"."
+  }
+}
+
+variable "partition" {
+  description = "AWS partition (the root module passes its provider's)."
+  type        = string
+  default     = "aws"
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
@@ -147,6 +163,12 @@ variable "kms_key_arn" {
     condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias, or null to create one."
   }
+}
+
+variable "create_kms_key" {
+  description = "Whether this module creates its key: null (default) creates one unless kms_key_arn is given; false uses kms_key_arn even when it is known only after apply (a key made in the same configuration, as the root module does)."
+  type        = bool
+  default     = null
 }
 
 variable "reserved_concurrent_executions" {

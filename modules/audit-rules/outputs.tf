@@ -33,6 +33,11 @@ output "dlq_arn" {
   value       = local.has_dlq ? local.dlq_arn : null
 }
 
+output "dlq_url" {
+  description = "URL of the targets' dead-letter queue (null without one)."
+  value       = try(aws_sqs_queue.dlq[0].url, null)
+}
+
 output "dlq_name" {
   description = "Name of the targets' dead-letter queue, or null."
   value       = local.has_dlq ? local.dlq_name : null

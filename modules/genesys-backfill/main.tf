@@ -4,18 +4,10 @@
 # scheduled run resumes from the checkpoint). IAM is limited to the bus, the secret, the parameter, the
 # trail log group and its own log group.
 
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
   residency       = jsondecode(file("${path.module}/../../residency.json")) # genesys_domains: every Genesys region
-  partition       = try(data.aws_partition.current[0].partition, "aws")
-  account_id      = try(data.aws_caller_identity.current[0].account_id, "000000000000")
+  partition       = var.partition
+  account_id      = var.account_id
   event_bus_arn   = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${var.event_bus_name}"
   parameter_name  = coalesce(var.checkpoint_parameter_name, "/${var.name}/checkpoint")
   parameter_arn   = "arn:${local.partition}:ssm:${var.region}:${local.account_id}:parameter${local.parameter_name}"
@@ -89,11 +81,13 @@ module "function" {
   create                         = var.create
   name                           = var.name
   region                         = var.region
+  account_id                     = var.account_id
+  partition                      = var.partition
   description                    = "Genesys audit API -> PutEvents on ${var.event_bus_name} (scheduled backfill)"
   handler_package                = "backfill"
   policy_json                    = try(data.aws_iam_policy_document.function[0].json, "{}")
   environment                    = local.environment
-  package                        = merge(var.package, { extra_layers = concat([var.genesys_sdk_layer_arn], var.package.extra_layers) })
+  package                        = merge(var.package, { extra_layers = concat(compact([var.genesys_sdk_layer_arn]), var.package.extra_layers) })
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions

@@ -25,6 +25,22 @@ variable "region" {
   }
 }
 
+variable "account_id" {
+  description = "AWS account id, for ARNs known at plan time (the root module passes its caller identity's)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits; got \"${var.account_id}\"."
+  }
+}
+
+variable "partition" {
+  description = "AWS partition (the root module passes its provider's)."
+  type        = string
+  default     = "aws"
+}
+
 variable "event_bus_name" {
   description = "The custom bus the audits are put on (its rules must accept `event_source`); the default and partner buses are refused."
   type        = string
@@ -49,19 +65,21 @@ variable "event_source" {
 variable "genesys_region" {
   description = "The org's Genesys Cloud region, as the domain of its login URL (e.g. \"mypurecloud.ie\")."
   type        = string
+  default     = null # with create = false
 
   validation {
-    condition     = contains(local.residency.genesys_domains, var.genesys_region)
-    error_message = "genesys_region must be a Genesys Cloud region domain such as \"mypurecloud.ie\" (login.mypurecloud.ie): ${join(", ", local.residency.genesys_domains)}; got \"${var.genesys_region}\"."
+    condition     = !var.create || try(contains(local.residency.genesys_domains, var.genesys_region), false)
+    error_message = "genesys_region must be a Genesys Cloud region domain such as \"mypurecloud.ie\" (login.mypurecloud.ie): ${join(", ", local.residency.genesys_domains)}; got ${jsonencode(var.genesys_region)}."
   }
 }
 
 variable "genesys_credentials_secret_arn" {
   description = "Secrets Manager secret holding {\"client_id\", \"client_secret\"} of a client-credentials OAuth client whose role grants audits:audit:view."
   type        = string
+  default     = null # with create = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.genesys_credentials_secret_arn))
+    condition     = !var.create || (var.genesys_credentials_secret_arn != null && can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.genesys_credentials_secret_arn)))
     error_message = "genesys_credentials_secret_arn must be a Secrets Manager secret ARN, e.g. arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-audit/backfill-AbCdEf."
   }
 }
@@ -75,9 +93,10 @@ variable "genesys_credentials_kms_key_arn" {
 variable "genesys_sdk_layer_arn" {
   description = "Lambda layer with the Genesys SDK (`pip install purecloudplatformclientv2==269.0.0 -t python/`); third-party code never ships in the function's zip."
   type        = string
+  default     = null # with create = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.genesys_sdk_layer_arn))
+    condition     = !var.create || (var.genesys_sdk_layer_arn != null && can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.genesys_sdk_layer_arn)))
     error_message = "genesys_sdk_layer_arn must be a versioned layer ARN, e.g. arn:aws:lambda:eu-west-1:123456789012:layer:genesys-sdk:3."
   }
 }

@@ -2,14 +2,6 @@
 # and a key policy made of the account's administration through IAM, CloudWatch Logs for exactly the
 # given log groups, and the caller's service and role statements (scoped by conditions).
 
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 data "aws_iam_policy_document" "this" {
   count = var.create ? 1 : 0
 
@@ -30,7 +22,7 @@ data "aws_iam_policy_document" "this" {
     resources = ["*"] # in a key policy, "*" is this key
     principals {
       type        = "AWS"
-      identifiers = ["arn:${data.aws_partition.current[0].partition}:iam::${data.aws_caller_identity.current[0].account_id}:root"]
+      identifiers = ["arn:${var.partition}:iam::${var.account_id}:root"]
     }
   }
 

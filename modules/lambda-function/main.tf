@@ -3,17 +3,9 @@
 # function itself (JSON logs, optional DLQ, X-Ray, VPC and code signing). The alert, ingestion and
 # consumer modules differ only in what they pass here.
 
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
-  partition      = try(data.aws_partition.current[0].partition, "aws")
-  account_id     = try(data.aws_caller_identity.current[0].account_id, "000000000000")
+  partition      = var.partition
+  account_id     = var.account_id
   role_name      = substr("${var.name}-${var.region}", 0, 64)
   log_group_name = "/aws/lambda/${var.name}"
   log_group_arn  = "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${local.log_group_name}"
@@ -26,6 +18,7 @@ module "package" {
   name            = "${var.name}-${var.region}"
   handler_package = var.handler_package
   region          = var.region
+  partition       = var.partition
   source_dir      = var.package.source_dir
   output_dir      = var.package.output_dir
   architecture    = var.package.architecture

@@ -14,6 +14,22 @@ variable "region" {
   type        = string
 }
 
+variable "account_id" {
+  description = "AWS account id, for ARNs known at plan time (the root module passes its caller identity's)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits; got \"${var.account_id}\"."
+  }
+}
+
+variable "partition" {
+  description = "AWS partition (the root module passes its provider's)."
+  type        = string
+  default     = "aws"
+}
+
 variable "description" {
   description = "What the function does (function and role description)."
   type        = string

@@ -2,10 +2,6 @@
 # entries carry fixed timestamps and permissions, so the hash (and the function's source_code_hash)
 # changes only when the code does. Third-party code (Powertools) comes from a layer, never from this zip.
 
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
   source_dir = coalesce(var.source_dir, "${path.module}/../../lambda_src")
   output_dir = coalesce(var.output_dir, "${path.root}/.build/lambda")
@@ -30,7 +26,7 @@ locals {
   # (cn-north-1 only) has been reported not readable by other accounts; there, the caller gives
   # powertools_layer.arn (a copy in their account), which the check below asks for by name.
   powertools_publishers = { aws = "017000801446" }
-  partition             = try(data.aws_partition.current[0].partition, "aws")
+  partition             = var.partition
   public_powertools_layer = var.create && contains(keys(local.powertools_publishers), local.partition) ? format(
     "arn:%s:lambda:%s:%s:layer:AWSLambdaPowertoolsPythonV3-%s-%s:%d",
     local.partition, var.region, local.powertools_publishers[local.partition], replace(var.runtime, ".", ""),
@@ -53,7 +49,7 @@ data "archive_file" "this" {
   lifecycle {
     precondition {
       condition     = !var.powertools_layer.enabled || var.powertools_layer.arn != null || local.public_powertools_layer != null
-      error_message = "No public Powertools layer is known for partition \"${local.partition}\" (region ${var.region}): the module knows the publisher of the commercial partition only. Give the layer ARN of a Powertools v3 copy your account can read (package = { powertools_layer_arn = \"arn:${local.partition}:lambda:${var.region}:<account>:layer:<name>:<version>\" } for each function of the root module, or powertools_layer.arn here)."
+      error_message = "No public Powertools layer is known for partition \"${local.partition}\" (region ${var.region}): the module knows the publisher of the commercial partition only. Give the layer ARN of a Powertools v3 copy your account can read (lambda = { powertools_layer_arn = \"arn:${local.partition}:lambda:${var.region}:<account>:layer:<name>:<version>\" } at the root module, or powertools_layer.arn here)."
     }
   }
 }

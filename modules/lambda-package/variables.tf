@@ -52,6 +52,12 @@ variable "region" {
   }
 }
 
+variable "partition" {
+  description = "AWS partition (the root module passes its provider's)."
+  type        = string
+  default     = "aws"
+}
+
 variable "runtime" {
   description = "Lambda runtime. The public Powertools layer name is derived from it."
   type        = string

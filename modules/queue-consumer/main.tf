@@ -2,23 +2,17 @@
 # failures), a DynamoDB idempotency table with TTL, least-privilege IAM on exactly the queue, the
 # table, its key and its own log group.
 
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
-  partition  = var.create ? data.aws_partition.current[0].partition : "aws"
-  account_id = var.create ? data.aws_caller_identity.current[0].account_id : ""
-  table_name = "${var.name}-idempotency"
-  table_arn  = "arn:${local.partition}:dynamodb:${var.region}:${local.account_id}:table/${local.table_name}"
+  partition  = var.partition
+  account_id = var.account_id
+  # A table shared with the alert function when given (both prefix their keys), else our own.
+  create_table = var.create && var.idempotency_table_name == null
+  table_name   = coalesce(var.idempotency_table_name, "${var.name}-idempotency")
+  table_arn    = "arn:${local.partition}:dynamodb:${var.region}:${local.account_id}:table/${local.table_name}"
 }
 
 resource "aws_dynamodb_table" "idempotency" {
-  count = var.create ? 1 : 0
+  count = local.create_table ? 1 : 0
 
   region       = var.region
   name         = local.table_name
@@ -105,6 +99,8 @@ module "function" {
   create          = var.create
   name            = var.name
   region          = var.region
+  account_id      = var.account_id
+  partition       = var.partition
   description     = "Genesys audit detections consumer (idempotent, partial batch failures)"
   handler_package = "consumer"
   policy_json     = try(data.aws_iam_policy_document.function[0].json, "{}")
@@ -122,31 +118,6 @@ module "function" {
   kms_key_arn           = var.queue_kms_key_arn
   log_retention_in_days = var.log_retention_in_days
   tags                  = var.tags
-}
-
-moved {
-  from = module.package
-  to   = module.function.module.package
-}
-
-moved {
-  from = aws_iam_role.this
-  to   = module.function.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.this
-  to   = module.function.aws_iam_role_policy.this
-}
-
-moved {
-  from = aws_cloudwatch_log_group.this
-  to   = module.function.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_lambda_function.this
-  to   = module.function.aws_lambda_function.this
 }
 
 resource "aws_lambda_event_source_mapping" "this" {

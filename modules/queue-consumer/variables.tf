@@ -20,12 +20,29 @@ variable "region" {
   type        = string
 }
 
-variable "queue_arn" {
-  description = "The detections queue the function consumes (modules/sqs-target `queue_arn`)."
+variable "account_id" {
+  description = "AWS account id, for ARNs known at plan time (the root module passes its caller identity's)."
   type        = string
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.queue_arn))
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits; got \"${var.account_id}\"."
+  }
+}
+
+variable "partition" {
+  description = "AWS partition (the root module passes its provider's)."
+  type        = string
+  default     = "aws"
+}
+
+variable "queue_arn" {
+  description = "The detections queue the function consumes (modules/sqs-target `queue_arn`)."
+  type        = string
+  default     = null # with create = false
+
+  validation {
+    condition     = !var.create || (var.queue_arn != null && can(regex("^arn:aws[a-z-]*:sqs:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.queue_arn)))
     error_message = "queue_arn must be an SQS queue ARN like arn:aws:sqs:eu-central-1:123456789012:genesys-audit-detections."
   }
 }
@@ -33,6 +50,12 @@ variable "queue_arn" {
 variable "queue_kms_key_arn" {
   description = "KMS key encrypting the queue (the function needs kms:Decrypt on it)."
   type        = string
+  default     = null # with create = false
+
+  validation {
+    condition     = !var.create || var.queue_kms_key_arn != null
+    error_message = "queue_kms_key_arn must be the ARN of the KMS key encrypting the queue (the root module's key); it may be null only with create = false."
+  }
 }
 
 variable "watched_properties" {
@@ -137,5 +160,16 @@ variable "enrichment" {
   validation {
     condition     = var.enrichment.budget_ms >= 100 && var.enrichment.budget_ms <= 10000 && floor(var.enrichment.budget_ms) == var.enrichment.budget_ms
     error_message = "enrichment.budget_ms must be a whole number of milliseconds from 100 to 10000 (the time one finding may wait for names); got ${var.enrichment.budget_ms}."
+  }
+}
+
+variable "idempotency_table_name" {
+  description = "An idempotency table to share (the alert function's, modules/alerting `idempotency_table_name`: same id/expiration schema, keys prefixed per function), encrypted with queue_kms_key_arn. null (default): the module creates its own."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.idempotency_table_name == null || can(regex("^[A-Za-z0-9_.-]{3,255}$", var.idempotency_table_name))
+    error_message = "idempotency_table_name must be a DynamoDB table name (3-255 letters, digits, '_', '.', '-') or null; got ${jsonencode(var.idempotency_table_name)}."
   }
 }

@@ -1,14 +1,6 @@
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
-  partition  = try(data.aws_partition.current[0].partition, "aws")
-  account_id = try(data.aws_caller_identity.current[0].account_id, "000000000000")
+  partition  = var.partition
+  account_id = var.account_id
   arn_prefix = "arn:${local.partition}"
 
   # Names and ARNs built from known parts, so every policy is readable in the plan.
@@ -22,7 +14,7 @@ locals {
   bucket_arn        = "${local.arn_prefix}:s3:::${local.bucket_name}"
   log_group_arn     = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.log_group_name}"
 
-  create_kms_key = var.create && var.kms_key_arn == null
+  create_kms_key = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
   kms_key_arn    = var.create ? (local.create_kms_key ? module.kms.key_arn : var.kms_key_arn) : null
 
   alarm_actions = compact([var.ops_topic_arn])
@@ -60,24 +52,16 @@ data "aws_iam_policy_document" "kms" {
 module "kms" {
   source = "../kms-key"
 
-  create = local.create_kms_key
-  name   = var.name
-  region = var.region
+  create     = local.create_kms_key
+  name       = var.name
+  region     = var.region
+  account_id = var.account_id
+  partition  = var.partition
   # Naming the role resource orders the key after it: KMS rejects a key policy naming a missing role.
   description    = "Genesys audit Splunk delivery (${var.name}): stream, S3 backup, error logs; used by role ${try(aws_iam_role.firehose[0].name, local.firehose_role_name)}"
   log_group_arns = [local.log_group_arn]
   policy_json    = try(data.aws_iam_policy_document.kms[0].json, null)
   tags           = var.tags
-}
-
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this
 }
 
 ################################################################################
@@ -347,11 +331,11 @@ data "aws_iam_policy_document" "firehose" {
   }
 
   dynamic "statement" {
-    for_each = var.kms_key_arn == null ? [] : [1]
+    for_each = var.create && !local.create_kms_key ? [1] : []
     content {
       sid       = "UseGivenKmsKeyThroughS3"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-      resources = [var.kms_key_arn]
+      resources = [local.kms_key_arn]
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"

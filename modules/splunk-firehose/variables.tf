@@ -25,6 +25,22 @@ variable "region" {
   }
 }
 
+variable "account_id" {
+  description = "AWS account id, for ARNs known at plan time (the root module passes its caller identity's)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits; got \"${var.account_id}\"."
+  }
+}
+
+variable "partition" {
+  description = "AWS partition (the root module passes its provider's)."
+  type        = string
+  default     = "aws"
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
@@ -46,6 +62,12 @@ variable "kms_key_arn" {
   }
 }
 
+variable "create_kms_key" {
+  description = "Whether this module creates its key: null (default) creates one unless kms_key_arn is given; false uses kms_key_arn even when it is known only after apply (a key made in the same configuration, as the root module does)."
+  type        = bool
+  default     = null
+}
+
 variable "log_retention_in_days" {
   description = "Retention of the Firehose error log group."
   type        = number
@@ -60,15 +82,16 @@ variable "log_retention_in_days" {
 variable "hec_endpoint" {
   description = "Splunk HTTP Event Collector URL (Firehose requires HTTPS with a publicly trusted certificate). Splunk Cloud: the Firehose endpoint of the stack, https://http-inputs-firehose-<stack>.splunkcloud.com:443, whose HEC token has indexer acknowledgement enabled (Firehose waits for the acknowledgement, hec_acknowledgment_timeout)."
   type        = string
+  default     = null # with create = false
 
   validation {
-    condition     = can(regex("^https://[^/\\s]+", var.hec_endpoint))
-    error_message = "hec_endpoint must be an https:// URL such as \"https://http-inputs-firehose-acme.splunkcloud.com:443\"; got \"${var.hec_endpoint}\"."
+    condition     = !var.create || (var.hec_endpoint != null && can(regex("^https://[^/\\s]+", var.hec_endpoint)))
+    error_message = "hec_endpoint must be an https:// URL such as \"https://http-inputs-firehose-acme.splunkcloud.com:443\"; got ${jsonencode(var.hec_endpoint)}."
   }
 
   validation {
-    condition     = !can(regex("\\.splunkcloud\\.com", var.hec_endpoint)) || can(regex("^https://http-inputs-firehose-[a-z0-9-]+\\.splunkcloud\\.com(:443)?/?$", var.hec_endpoint))
-    error_message = "For Splunk Cloud, Firehose must use the stack's Firehose endpoint https://http-inputs-firehose-<stack>.splunkcloud.com:443 (with indexer acknowledgement on the HEC token); got \"${var.hec_endpoint}\"."
+    condition     = !var.create || var.hec_endpoint == null || !can(regex("\\.splunkcloud\\.com", var.hec_endpoint)) || can(regex("^https://http-inputs-firehose-[a-z0-9-]+\\.splunkcloud\\.com(:443)?/?$", var.hec_endpoint))
+    error_message = "For Splunk Cloud, Firehose must use the stack's Firehose endpoint https://http-inputs-firehose-<stack>.splunkcloud.com:443 (with indexer acknowledgement on the HEC token); got ${jsonencode(var.hec_endpoint)}."
   }
 }
 
@@ -89,9 +112,10 @@ variable "hec_token_secret_arn" {
     Manager integration reads it at delivery time). The token never passes through Terraform variables or state.
   EOT
   type        = string
+  default     = null # with create = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.hec_token_secret_arn))
+    condition     = !var.create || (var.hec_token_secret_arn != null && can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.hec_token_secret_arn)))
     error_message = "hec_token_secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>) whose value is {\"hec_token\": \"...\"}."
   }
 }

@@ -19,6 +19,11 @@ output "dlq_arn" {
   value       = var.create ? local.dlq_arn : null
 }
 
+output "dlq_url" {
+  description = "URL of the dead-letter queue."
+  value       = try(aws_sqs_queue.dlq[0].url, null)
+}
+
 output "dlq_name" {
   description = "Name of the dead-letter queue."
   value       = var.create ? local.dlq_name : null

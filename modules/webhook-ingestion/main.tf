@@ -1,14 +1,6 @@
-data "aws_partition" "current" {
-  count = var.create ? 1 : 0
-}
-
-data "aws_caller_identity" "current" {
-  count = var.create ? 1 : 0
-}
-
 locals {
-  partition  = try(data.aws_partition.current[0].partition, "aws")
-  account_id = try(data.aws_caller_identity.current[0].account_id, "000000000000")
+  partition  = var.partition
+  account_id = var.account_id
   arn_prefix = "arn:${local.partition}"
 
   function_log_group     = "/aws/lambda/${var.name}"
@@ -20,7 +12,7 @@ locals {
   replay_table_name = "${var.name}-replay"
   replay_table_arn  = "${local.arn_prefix}:dynamodb:${var.region}:${local.account_id}:table/${local.replay_table_name}"
 
-  create_kms_key = var.create && var.kms_key_arn == null
+  create_kms_key = var.create && (var.create_kms_key != null ? var.create_kms_key : var.kms_key_arn == null)
   kms_key_arn    = var.create ? (local.create_kms_key ? module.kms.key_arn : var.kms_key_arn) : null
 
   environment = {
@@ -50,19 +42,11 @@ module "kms" {
   create         = local.create_kms_key
   name           = var.name
   region         = var.region
+  account_id     = var.account_id
+  partition      = var.partition
   description    = "Genesys audit webhook ingestion (${var.name}): logs, environment, replay table"
   log_group_arns = [local.function_log_group_arn, local.access_log_group_arn]
   tags           = var.tags
-}
-
-moved {
-  from = aws_kms_key.this
-  to   = module.kms.aws_kms_key.this
-}
-
-moved {
-  from = aws_kms_alias.this
-  to   = module.kms.aws_kms_alias.this
 }
 
 ################################################################################
@@ -157,6 +141,8 @@ module "function" {
   create                         = var.create
   name                           = var.name
   region                         = var.region
+  account_id                     = var.account_id
+  partition                      = var.partition
   description                    = "Genesys audit webhook -> verify HMAC -> PutEvents on ${var.event_bus_name}"
   handler_package                = "ingestion"
   policy_json                    = try(data.aws_iam_policy_document.function[0].json, "{}")
@@ -171,41 +157,6 @@ module "function" {
   code_signing_config_arn        = var.code_signing_config_arn
   log_retention_in_days          = var.log_retention_in_days
   tags                           = var.tags
-}
-
-moved {
-  from = module.package
-  to   = module.function.module.package
-}
-
-moved {
-  from = aws_iam_role.this
-  to   = module.function.aws_iam_role.this
-}
-
-moved {
-  from = aws_iam_role_policy.this
-  to   = module.function.aws_iam_role_policy.this
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.xray
-  to   = module.function.aws_iam_role_policy_attachment.xray
-}
-
-moved {
-  from = aws_iam_role_policy_attachment.vpc
-  to   = module.function.aws_iam_role_policy_attachment.vpc
-}
-
-moved {
-  from = aws_cloudwatch_log_group.function
-  to   = module.function.aws_cloudwatch_log_group.this
-}
-
-moved {
-  from = aws_lambda_function.this
-  to   = module.function.aws_lambda_function.this
 }
 
 ################################################################################

@@ -25,6 +25,22 @@ variable "region" {
   }
 }
 
+variable "account_id" {
+  description = "AWS account id, for ARNs known at plan time (the root module passes its caller identity's)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.account_id))
+    error_message = "account_id must be 12 digits; got \"${var.account_id}\"."
+  }
+}
+
+variable "partition" {
+  description = "AWS partition (the root module passes its provider's)."
+  type        = string
+  default     = "aws"
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)
@@ -44,6 +60,12 @@ variable "kms_key_arn" {
     condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/.+$", var.kms_key_arn))
     error_message = "kms_key_arn must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias, or null to create one."
   }
+}
+
+variable "create_kms_key" {
+  description = "Whether this module creates its key: null (default) creates one unless kms_key_arn is given; false uses kms_key_arn even when it is known only after apply (a key made in the same configuration, as the root module does)."
+  type        = bool
+  default     = null
 }
 
 variable "memory_size" {
@@ -127,9 +149,10 @@ variable "event_bus_name" {
 variable "webhook_secret_arn" {
   description = "Secrets Manager secret with the HMAC key(s) the webhook is signed with: JSON {\"current\": \"...\", \"previous\": \"...\"} (previous optional, for rotation)."
   type        = string
+  default     = null # with create = false
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.webhook_secret_arn))
+    condition     = !var.create || (var.webhook_secret_arn != null && can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.webhook_secret_arn)))
     error_message = "webhook_secret_arn must be a Secrets Manager secret ARN (arn:aws:secretsmanager:<region>:<account>:secret:<name>-<suffix>); the secret itself never passes through Terraform."
   }
 }
@@ -176,7 +199,7 @@ variable "signature_tolerance_seconds" {
 variable "event_source" {
   description = "Source of the events put on the bus (rules on the custom bus match it)."
   type        = string
-  default     = "genesys.audit.webhook" # the ingestion handler's default and the root module's webhook_event_source
+  default     = "genesys.audit.webhook" # the ingestion handler's default and the root module's custom_event_source
 
   validation {
     condition     = !startswith(var.event_source, "aws.")

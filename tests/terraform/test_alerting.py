@@ -346,10 +346,12 @@ def test_unknown_severity_is_refused_naming_the_rule(tf_try_plan):
 
 REPO = FIXTURE.parents[3]
 VALID = {
+    "account_id": '"123456789012"',
     "region": '"eu-west-1"',
     "rules": ('{ k = { rule_arn = "arn:aws:events:eu-west-1:123456789012:rule/b/r", severity = "LOW", title = "t" } }'),
 }
 INVALID = {
+    "account_id": ('"12345"', 'account_id must be 12 digits; got "12345".'),
     "name": ('"bad name!"', "name may contain only letters, digits, '_' and '-'"),
     "region": ('"Europe"', 'region must be an AWS region code such as "eu-west-1"; got "Europe"'),
     "rules": (

@@ -265,12 +265,74 @@ def test_rules_lint_finds_no_trap_in_the_rendered_catalog(complete, capsys, tmp_
     assert "41 rules linted: 0 errors, 0 warnings" in capsys.readouterr().out
 
 
-def test_webhook_example_rules_accept_the_webhook_source_on_the_custom_bus(tf_plan):
+def test_webhook_example_rules_accept_the_custom_event_source_the_webhook_and_backfill_put(tf_plan):
     plan = tf_plan(REPO / "examples" / "webhook-ingestion")
     rules = _rules(plan)
     assert rules["oauth-client-delete"].json("event_pattern")["source"] == ["genesys.audit.webhook"]
+    # custom_event_source is the one source of the custom bus: both writers put events with it.
+    writers = {
+        f.address: f.values["environment"][0]["variables"]["EVENT_SOURCE"]
+        for f in plan.resources("aws_lambda_function")
+        if ".webhook." in f.address or ".backfill." in f.address
+    }
+    assert len(writers) == 2 and set(writers.values()) == {"genesys.audit.webhook"}, writers
     assert {r.values["event_bus_name"] for r in rules.values()} == {"genesys-audit-webhook"}
     (bus,) = plan.resources("aws_cloudwatch_event_bus")
     assert bus.values["name"] == "genesys-audit-webhook" and bus.values.get("event_source_name") is None
     webhook_event = json.loads((EVENTS / "36_webhook_path_oauthclient_delete.json").read_text())
     assert eventpattern.matches(rules["oauth-client-delete"].json("event_pattern"), webhook_event)
+
+
+ROOT_VALID = {"region": '"eu-central-1"', "genesys_org_id": f'"{ORG}"', "event_source_suffix": '"audit-events"'}
+KEYS = ", ".join(sorted(r["key"] for r in CATALOG))
+
+
+def test_root_refuses_a_bus_type_or_lambda_architecture_it_does_not_know_naming_the_root_input(tf_module_refusals):
+    output = tf_module_refusals(".", ROOT_VALID, {"bus_type": '"Partner"', "lambda": '{ architecture = "arm" }'})
+    assert 'lambda.architecture must be "x86_64" or "arm64"; got "arm".' in output
+    assert (
+        'bus_type must be "partner" (the Genesys partner event source) or "custom" (a custom bus fed by the '
+        'webhook and the backfill); got "Partner".' in output
+    )
+    assert "type must be" not in output.replace("bus_type must be", "")  # not the submodule's words
+
+
+def test_root_refuses_catalog_keys_that_are_not_catalog_rules(tf_module_refusals):
+    catalog = (
+        '{ disabled = ["role-change", "oauth-client-delet"], severity = { "mfa-chang" = "HIGH" }, '
+        'destinations = { "division-mov" = ["queue"] } }'
+    )
+    output = tf_module_refusals(".", ROOT_VALID, {"catalog": catalog})
+    keys = f"the catalog's rule keys are {KEYS}"
+    assert f'catalog.disabled names rules the catalog does not have: ["oauth-client-delet"]; {keys}.' in output
+    assert (
+        f'catalog.severity has keys that are not catalog rules: ["mfa-chang"]; {keys} '
+        "(set a custom rule's severity in custom_rules)." in output
+    )
+    assert (
+        f'catalog.destinations has keys that are not catalog rules: ["division-mov"]; {keys} '
+        "(route a custom rule with custom_rules[*].destinations)." in output
+    )
+
+
+def test_root_refuses_destinations_the_pipeline_does_not_have(tf_module_refusals):
+    # siem is a path of the module, but off in this pipeline: a rule routed there would get no target.
+    pattern = 'jsonencode({ detail = { eventBody = { entityType = ["Flow"] } } })'
+    custom_rule = (
+        f'{{ "flow-publish" = {{ title = "Flow published", severity = "MEDIUM", event_pattern = {pattern}, '
+        'destinations = ["queue", "slack"] } }'
+    )
+    output = tf_module_refusals(
+        ".",
+        ROOT_VALID,
+        {"catalog": '{ destinations = { "role-change" = ["queue", "siem"] } }', "custom_rules": custom_rule},
+    )
+    fix = '["queue","trail"] (switch a path on with its `enabled`, or add the destination to `destinations`).'
+    assert (
+        f'catalog.destinations routes to destinations this pipeline does not have: ["siem"]; its destinations are {fix}'
+        in (output)
+    )
+    assert (
+        f'custom_rules route to destinations this pipeline does not have: ["slack"]; its destinations are {fix}'
+        in output
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,13 @@ ACCOUNT = "123456789012"
 @pytest.fixture(scope="module")
 def complete(tf_plan):
     return tf_plan(REPO / "examples" / "complete")
+
+
+@pytest.fixture(scope="module")
+def complete_applied():
+    from genesys_audit_tools import harness
+
+    return harness.plan(REPO / "examples" / "complete", as_applied=True)
 
 
 def _statements(policy: dict) -> list[dict]:
@@ -48,16 +56,21 @@ def test_every_lambda_policy_has_no_wildcard_action_and_only_our_resources(as_ap
                 assert ACCOUNT in resource or resource.startswith("arn:aws:s3:::"), (policy.address, resource)
 
 
-def test_consumer_reads_the_detections_queue_with_partial_batch_failures(complete):
+def test_consumer_reads_the_detections_queue_with_partial_batch_failures(complete, complete_applied):
     (mapping,) = complete.resources("aws_lambda_event_source_mapping")
     assert mapping.values["event_source_arn"] == f"arn:aws:sqs:eu-central-1:{ACCOUNT}:genesys-audit-detections"
     assert mapping.values["function_response_types"] == ["ReportBatchItemFailures"]
     consumer = complete.resource("module.genesys_audit.module.consumer.module.function.aws_lambda_function.this[0]")
     assert consumer.values["handler"] == "consumer.handler.handler"
     environment = consumer.values["environment"][0]["variables"]
-    assert environment["IDEMPOTENCY_TABLE"] == "genesys-audit-consumer-idempotency"
-    (table,) = [t for t in complete.resources("aws_dynamodb_table") if ".consumer." in t.address]
+    # One idempotency table, the alert function's, shared by the consumer (each prefixes its keys).
+    (table,) = complete.resources("aws_dynamodb_table")
+    assert table.address == "module.genesys_audit.module.alerting.aws_dynamodb_table.idempotency[0]"
+    assert environment["IDEMPOTENCY_TABLE"] == table.values["name"] == "genesys-audit-alert-idempotency"
     assert table.values["ttl"] == [{"attribute_name": "expiration", "enabled": True}]
+    (policy,) = [p for p in complete_applied.resources("aws_iam_role_policy") if ".consumer." in p.address]
+    (remember,) = [s for s in _statements(policy.json("policy")) if s["Sid"] == "RememberProcessedAuditIds"]
+    assert remember["Resource"] == f"arn:aws:dynamodb:eu-central-1:{ACCOUNT}:table/genesys-audit-alert-idempotency"
 
 
 def test_alert_targets_add_rule_key_and_severity_and_permissions_are_scoped(complete):
@@ -121,38 +134,71 @@ def test_every_dead_letter_queue_and_the_alert_channels_have_an_alarm(complete):
     assert dedup.unknown.get("alarm_actions") or dedup.values["alarm_actions"]
 
 
-def test_every_key_policy_lists_its_actions_and_scopes_each_service(complete):
-    """The customer managed keys of examples/complete (pipeline, alerting, Splunk) share one policy shape."""
-    keys = {k.address: k for k in complete.resources("aws_kms_key") if k.values.get("policy")}
-    assert sorted(keys) == [
-        "module.genesys_audit.module.alerting.module.kms.aws_kms_key.this[0]",
-        "module.genesys_audit.module.kms.aws_kms_key.this[0]",
-        "module.genesys_audit.module.siem.module.kms.aws_kms_key.this[0]",
+def test_the_pipeline_key_policy_lists_its_actions_and_scopes_each_service(complete_applied):
+    """examples/complete has one customer managed key (the pipeline's); its policy names every service
+    and role of every path, each scoped by a condition."""
+    keys = {k.address: k for k in complete_applied.resources("aws_kms_key")}
+    assert sorted(keys) == ["module.genesys_audit.module.kms.aws_kms_key.this[0]"]
+    (key,) = keys.values()
+    assert key.values["enable_key_rotation"] is True and key.values["deletion_window_in_days"] == 30
+    statements = {s["Sid"]: s for s in key.json("policy")["Statement"]}
+    admin = statements["AccountAdministersKeyThroughIam"]
+    assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}
+    assert "kms:*" not in admin["Action"]
+    logs = statements["CloudWatchLogsEncryptsOurLogGroups"]
+    assert logs["Principal"] == {"Service": "logs.eu-central-1.amazonaws.com"}
+    for sid, statement in statements.items():
+        if sid != "AccountAdministersKeyThroughIam":
+            assert statement.get("Condition"), f"{sid} is not scoped by a condition"
+    groups = f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:"
+    assert sorted(_as_list(logs["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"])) == [
+        f"{groups}/aws/events/genesys-audit",
+        f"{groups}/aws/kinesisfirehose/genesys-audit-splunk",
+        f"{groups}/aws/lambda/genesys-audit-alert",
+        f"{groups}/aws/lambda/genesys-audit-consumer",
     ]
-    for address, key in keys.items():
-        assert key.values["enable_key_rotation"] is True and key.values["deletion_window_in_days"] == 30
-        statements = {s["Sid"]: s for s in key.json("policy")["Statement"]}
-        admin = statements["AccountAdministersKeyThroughIam"]
-        assert admin["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, address
-        assert "kms:*" not in admin["Action"], address
-        logs = statements["CloudWatchLogsEncryptsOurLogGroups"]
-        assert logs["Principal"] == {"Service": "logs.eu-central-1.amazonaws.com"}
-        assert set(logs["Condition"]) == {"ArnEquals"}, address
-        for sid, statement in statements.items():
-            if sid != "AccountAdministersKeyThroughIam":
-                assert statement.get("Condition"), f"{address} {sid} is not scoped by a condition"
-    pipeline = {
-        s["Sid"]: s for s in keys["module.genesys_audit.module.kms.aws_kms_key.this[0]"].json("policy")["Statement"]
-    }
-    assert pipeline["CloudWatchLogsEncryptsOurLogGroups"]["Condition"]["ArnEquals"] == {
-        "kms:EncryptionContext:aws:logs:arn": [
-            f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/aws/lambda/genesys-audit-consumer",
-            f"arn:aws:logs:eu-central-1:{ACCOUNT}:log-group:/aws/events/genesys-audit",
-        ]
-    }
-    assert pipeline["EventBridgeEncryptsBusArchiveAndQueueMessages"]["Condition"] == {
+    assert statements["EventBridgeEncryptsBusArchiveAndQueueMessages"]["Condition"] == {
         "StringEquals": {"aws:SourceAccount": ACCOUNT}
     }
+    alert = statements["AlertFunctionUsesKeyThroughItsServices"]
+    assert alert["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:role/genesys-audit-alert-eu-central-1"}
+    assert sorted(alert["Condition"]["StringEquals"]["kms:ViaService"]) == [
+        "dynamodb.eu-central-1.amazonaws.com",
+        "sns.eu-central-1.amazonaws.com",
+        "sqs.eu-central-1.amazonaws.com",
+    ]
+    firehose = statements["FirehoseRoleWritesBackupsThroughS3"]
+    assert firehose["Principal"] == {"AWS": f"arn:aws:iam::{ACCOUNT}:role/genesys-audit-splunk-firehose-eu-central-1"}
+    bucket = f"arn:aws:s3:::genesys-audit-splunk-backup-{ACCOUNT}-eu-central-1"
+    assert sorted(firehose["Condition"]["StringLike"]["kms:EncryptionContext:aws:s3:arn"]) == [bucket, f"{bucket}/*"]
+
+
+def _key_references(values, found: list[str]) -> list[str]:
+    """Every KMS key a resource names (kms_key_id, kms_master_key_id, kms_key_arn, key_arn at any depth)."""
+    if isinstance(values, dict):
+        for name, value in values.items():
+            if name in ("kms_key_id", "kms_master_key_id", "kms_key_arn", "key_arn") and isinstance(value, str):
+                found.append(value)
+            else:
+                _key_references(value, found)
+    elif isinstance(values, list):
+        for value in values:
+            _key_references(value, found)
+    return found
+
+
+PATHS = {"alerting", "siem", "webhook", "backfill", "consumer", "queue", "trail", "bus", "rules", "monitoring"}
+
+
+def test_one_key_reaches_every_path(as_applied):
+    """The root's key encrypts the trail, queues, bus, alert, SIEM, webhook and backfill resources alike."""
+    (key,) = as_applied.resources("aws_kms_key")
+    users = {r.address: _key_references(r.values, []) for r in as_applied.resources()}
+    users = {address: keys for address, keys in users.items() if keys}
+    assert {k for keys in users.values() for k in keys} == {key.values["arn"]}
+    paths = {p for p in PATHS for address in users if f".{p}." in address}
+    complete = as_applied.raw["output_changes"]["pipeline"]["after"]["region"] == "eu-central-1"
+    assert paths == (PATHS - {"webhook", "backfill"} if complete else PATHS - {"alerting", "siem"}), paths
 
 
 def _logs_may_use(key_policy: dict, region: str, log_group_arn: str) -> bool:
@@ -179,3 +225,69 @@ def test_every_log_group_encrypted_with_our_key_is_allowed_by_its_policy(as_appl
         assert _logs_may_use(key.json("policy"), region, group.values["arn"]), (
             f"{group.values['name']} is encrypted with {key.address}, whose policy does not let CloudWatch Logs use it"
         )
+
+
+def _sqs_url(region: str, name: str) -> str:
+    return f"https://sqs.{region}.amazonaws.com/{ACCOUNT}/{name}"
+
+
+def test_root_outputs_name_every_path_a_platform_repo_wires(as_applied):
+    """What a platform repo consumes: the webhook URL, the alert topic, the Firehose stream, the functions,
+    every dead-letter queue and the ops topic, as top-level outputs and in the `pipeline` object."""
+    changes = as_applied.raw["output_changes"]
+    pipeline = changes["pipeline"]["after"]
+    unknown = changes["pipeline"]["after_unknown"] or {}
+    if "eu-central-1" in pipeline["region"]:  # examples/complete: every path but the webhook
+        region = "eu-central-1"
+        assert pipeline["alert_topic_arn"] == f"arn:aws:sns:{region}:{ACCOUNT}:genesys-audit-alert"
+        assert pipeline["alert_function_name"] == "genesys-audit-alert"
+        assert (
+            pipeline["firehose_stream_arn"]
+            == f"arn:aws:firehose:{region}:{ACCOUNT}:deliverystream/genesys-audit-splunk"
+        )
+        assert pipeline["consumer_function_name"] == "genesys-audit-consumer"
+        assert pipeline["ops_topic_arn"] == f"arn:aws:sns:{region}:{ACCOUNT}:genesys-audit-ops"
+        assert pipeline["webhook_url"] is None and pipeline["backfill_function_name"] is None
+        assert pipeline["dlq_urls"] == {
+            "targets": _sqs_url(region, "genesys-audit-targets-dlq"),
+            "bus": _sqs_url(region, "genesys-audit-bus-dlq"),
+            "queue": _sqs_url(region, "genesys-audit-detections-dlq"),
+            "alert": _sqs_url(region, "genesys-audit-alert-dlq"),
+        }
+        # The disabled pipeline outputs nulls, never placeholders.
+        disabled = changes["disabled"]["after"]
+        ids = {k: v for k, v in disabled.items() if k not in ("region", "rule_arns", "dlq_urls")}
+        assert ids == dict.fromkeys(ids) and len(ids) == 15, ids
+        assert disabled["rule_arns"] == [] and disabled["dlq_urls"] == dict.fromkeys(
+            ["targets", "bus", "queue", "alert"]
+        )
+    else:  # examples/webhook-ingestion: the URL to give Genesys (assigned by API Gateway at apply)
+        region = "eu-west-1"
+        assert unknown["webhook_url"] is True and changes["webhook_url"]["after_unknown"] is True
+        assert pipeline["alert_topic_arn"] is None and pipeline["firehose_stream_arn"] is None
+        assert pipeline["consumer_function_name"] == "genesys-audit-consumer"
+        assert pipeline["backfill_function_name"] == "genesys-audit-backfill"
+        assert pipeline["dlq_urls"] == {
+            "targets": _sqs_url(region, "genesys-audit-targets-dlq"),
+            "bus": _sqs_url(region, "genesys-audit-bus-dlq"),
+            "queue": _sqs_url(region, "genesys-audit-detections-dlq"),
+            "alert": None,
+        }
+
+
+def test_root_module_has_a_top_level_output_for_each_wired_path():
+    """Platform repos wire these one by one (`module.genesys_audit.webhook_url`...)."""
+    declared = set(re.findall(r'^output "([^"]+)"', (REPO / "outputs.tf").read_text(), re.M))
+    assert {
+        "webhook_url",
+        "alert_topic_arn",
+        "firehose_stream_arn",
+        "consumer_function_name",
+        "alert_function_name",
+        "targets_dlq_url",
+        "bus_dlq_url",
+        "queue_dlq_url",
+        "alert_dlq_url",
+        "ops_topic_arn",
+        "pipeline",
+    } <= declared

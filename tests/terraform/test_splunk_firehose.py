@@ -239,6 +239,7 @@ def test_a_splunk_cloud_endpoint_must_be_the_stacks_firehose_endpoint(tf_try_pla
 
 REPO = FIXTURE.parents[3]
 VALID = {
+    "account_id": '"123456789012"',
     "region": '"eu-west-2"',
     "hec_endpoint": '"https://splunk.example.com:8088"',
     "hec_token_secret_arn": '"arn:aws:secretsmanager:eu-west-2:123456789012:secret:hec-AbCdEf"',
@@ -265,7 +266,12 @@ ALSO_REPORTED = ["backup_bucket.object_lock.days must not exceed backup_bucket.e
 
 
 def test_every_validation_names_the_fix(tf_module_refusals):
-    output = tf_module_refusals("splunk-firehose", VALID, {k: v for k, (v, _) in INVALID.items()})
+    # Validations that read `create` are checked only once every variable passed its own: planned apart.
+    reads_create = {"hec_endpoint", "hec_token_secret_arn"}
+    output = tf_module_refusals(
+        "splunk-firehose", VALID, {k: v for k, (v, _) in INVALID.items() if k not in reads_create}
+    )
+    output += tf_module_refusals("splunk-firehose", VALID, {k: v for k, (v, _) in INVALID.items() if k in reads_create})
     for variable, (_, message) in INVALID.items():
         assert message in output, f"{variable}: {message!r} not reported"
     for message in ALSO_REPORTED:

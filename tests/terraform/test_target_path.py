@@ -379,7 +379,7 @@ def test_outside_the_commercial_partition_a_powertools_layer_arn_is_required(tf_
     assert not outcome.ok
     output = " ".join(outcome.output.replace("│", " ").split())
     assert 'No public Powertools layer is known for partition "aws-us-gov" (region us-gov-west-1)' in output
-    assert "package = { powertools_layer_arn = " in output
+    assert "lambda = { powertools_layer_arn = " in output
     assert ":017000801446:" not in output
 
 

@@ -14,6 +14,17 @@ def test_every_module_readme_is_current():
     assert len(moddocs.readmes()) >= 9
 
 
+def test_the_root_readme_has_the_root_modules_table():
+    """The root README carries the root module's inputs and outputs, checked like the modules'."""
+    root = moddocs.REPO / "README.md"
+    assert root in moddocs.readmes()
+    variables, outputs = moddocs.read_module(moddocs.REPO)
+    table = moddocs.render(variables, outputs)
+    for name in ("webhook_url", "alert_topic_arn", "firehose_stream_arn", "bus_dlq_url", "custom_rules", "bus_type"):
+        assert f"| `{name}` |" in table, name
+    assert table in root.read_text()
+
+
 def test_a_changed_variable_makes_the_readme_stale(tmp_path):
     module = tmp_path / "sqs-target"
     shutil.copytree(moddocs.REPO / "modules" / "sqs-target", module)
