@@ -64,6 +64,8 @@ TABLE: dict[tuple[str, str], tuple[str, str, str]] = {
     ("aws_cloudwatch_log_group", "log_group_class"): ("logs", "CreateLogGroup", "logGroupClass"),
     ("aws_cloudwatch_log_group", "retention_in_days"): ("logs", "PutRetentionPolicy", "retentionInDays"),
     ("aws_cloudwatch_log_resource_policy", "policy_name"): ("logs", "PutResourcePolicy", "policyName"),
+    ("aws_cloudwatch_query_definition", "name"): ("logs", "PutQueryDefinition", "name"),
+    ("aws_cloudwatch_query_definition", "query_string"): ("logs", "PutQueryDefinition", "queryString"),
     ("aws_cloudwatch_log_stream", "name"): ("logs", "CreateLogStream", "logStreamName"),
     ("aws_cloudwatch_log_stream", "log_group_name"): ("logs", "CreateLogStream", "logGroupName"),
     ("aws_cloudwatch_metric_alarm", "alarm_name"): ("cloudwatch", "PutMetricAlarm", "AlarmName"),
@@ -178,6 +180,8 @@ NOTHING_TO_CHECK: dict[str, str] = {
     "names queues",
     "aws_sns_topic_policy": "the policy is a quota check (quotas.SNS_*); SetTopicAttributes takes a free value",
     "aws_cloudwatch_log_resource_policy": "policy_name is in TABLE; the document is a quota check",
+    "aws_cloudwatch_dashboard": "PutDashboard's model bounds neither DashboardName nor DashboardBody; the body is "
+                                "built by jsonencode, so it is valid JSON",
 }
 
 
