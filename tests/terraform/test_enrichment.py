@@ -70,7 +70,7 @@ def test_the_environment_is_what_the_functions_read(plan, monkeypatch: pytest.Mo
     assert (settings.credentials_secret_id, settings.budget_ms) == (SECRET, 1200)
 
 
-VALID = {"region": '"eu-west-1"'}
+VALID = {"region": '"eu-west-1"', "account_id": '"123456789012"'}
 
 
 def test_module_refuses_bad_enrichment_inputs_naming_the_fix(tf_module_refusals):
