@@ -22,12 +22,14 @@ locals {
 
   # Functions whose log groups the pipeline key encrypts: its policy names each log group (a cycle-free
   # copy of the names the modules are given below).
-  consumer_name   = "${var.name}-consumer"
-  backfill_name   = "${var.name}-backfill"
-  create_consumer = var.create && var.consumer.enabled && var.queue.enabled
-  create_backfill = var.create && var.backfill.enabled
-  key_functions   = concat(local.create_consumer ? [local.consumer_name] : [], local.create_backfill ? [local.backfill_name] : [])
-  log_group_arns  = concat([local.trail_arn], [for f in local.key_functions : "${local.logs_arn}/aws/lambda/${f}"])
+  consumer_name    = "${var.name}-consumer"
+  backfill_name    = "${var.name}-backfill"
+  create_consumer  = var.create && var.consumer.enabled && var.queue.enabled
+  create_backfill  = var.create && var.backfill.enabled
+  threshold_name   = "${var.name}-threshold"
+  create_threshold = var.create && var.threshold.enabled && var.alerting.enabled
+  key_functions    = concat(local.create_consumer ? [local.consumer_name] : [], local.create_backfill ? [local.backfill_name] : [], local.create_threshold ? [local.threshold_name] : [])
+  log_group_arns   = concat([local.trail_arn], [for f in local.key_functions : "${local.logs_arn}/aws/lambda/${f}"])
 
   # Rules are derived once (modules/audit-rules: names, ARNs built from the bus and rule names, so known
   # at plan time without referencing the rule resources) and each destination is handed only the ARNs
@@ -43,12 +45,22 @@ locals {
     title       = r.title
     runbook_url = r.runbook_url
   } if contains(r.destinations, "alert") && r.severity != null }
+  # The threshold function takes the catalog rules that carry a threshold and the "threshold" destination.
+  thresholds = { for r in jsondecode(file("${path.module}/modules/audit-rules/catalog.json")).rules : r.key => r.threshold if try(r.threshold, null) != null }
+  threshold_rules = { for k, r in local.rules : k => {
+    rule_arn    = r.arn
+    severity    = r.severity
+    title       = r.title
+    runbook_url = r.runbook_url
+    threshold   = local.thresholds[k]
+  } if contains(r.destinations, "threshold") && contains(keys(local.thresholds), k) && r.severity != null }
 
   destinations = merge(
     { for k, v in { trail = module.trail.destination } : k => v if v != null },
     { for k, v in { queue = module.queue.destination } : k => v if v != null },
     { for k, v in { siem = module.siem.eventbridge_target } : k => v if v != null },
     { for k, v in { alert = module.alerting.destination } : k => v if v != null },
+    { for k, v in { threshold = module.threshold.destination } : k => v if v != null },
     var.destinations,
   )
   tags = merge({ "genesys-audit:pipeline" = var.name }, var.tags)
@@ -67,6 +79,10 @@ locals {
     var.alerting.enabled ? [
       { what = "the alert function's role name", suffix = "-alert-${var.region}", limit = 64 },
       { what = "the alert dead-letter queue name", suffix = "-alert-dlq", limit = 80 },
+    ] : [],
+    var.threshold.enabled ? [
+      { what = "the threshold function's role name", suffix = "-threshold-${var.region}", limit = 64 },
+      { what = "the threshold dead-letter queue name", suffix = "-threshold-dlq", limit = 80 },
     ] : [],
     var.consumer.enabled ? [{ what = "the consumer function's role name", suffix = "-consumer-${var.region}", limit = 64 }] : [],
     var.webhook.enabled ? [{ what = "the webhook function's role name", suffix = "-webhook-${var.region}", limit = 64 }] : [],
@@ -271,6 +287,24 @@ module "alerting" {
 
   reserved_concurrent_executions = var.reserved_concurrency.alert
   package                        = var.alerting.package
+  ops_topic_arn                  = module.monitoring.ops_topic_arn
+  tags                           = local.tags
+}
+
+module "threshold" {
+  source = "./modules/threshold-alerts"
+
+  create = local.create_threshold
+  name   = local.threshold_name
+  region = var.region
+  rules  = local.threshold_rules
+  # Built from its name (modules/alerting names the topic after itself), not read from the topic resource.
+  alert_topic_arn                = "arn:${local.partition}:sns:${var.region}:${local.account_id}:${var.name}-alert"
+  alert_topic_kms_key_arn        = module.alerting.kms_key_arn
+  kms_key_arn                    = local.key_arn
+  claim_seconds                  = var.threshold.claim_seconds
+  reserved_concurrent_executions = var.threshold.reserved_concurrent_executions
+  package                        = var.threshold.package
   ops_topic_arn                  = module.monitoring.ops_topic_arn
   tags                           = local.tags
 }
