@@ -54,8 +54,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         try:
             plan = harness.Plan(json.loads(Path(args.plan).read_text()))
         except (OSError, json.JSONDecodeError) as exc:
-            sys.stderr.write(f"genesys-audit check: cannot read {args.plan} ({exc}); give the output of "
-                             "`terraform show -json PLANFILE` or `genesys-audit plan DIR --json OUT`.\n")
+            sys.stderr.write(
+                f"genesys-audit check: cannot read {args.plan} ({exc}); give the output of "
+                "`terraform show -json PLANFILE` or `genesys-audit plan DIR --json OUT`.\n"
+            )
             return 2
     report = check.run(plan, source)
     sys.stdout.write(check.format_report(report))
@@ -71,7 +73,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     try:
-        sim = simulate(args.dir, args.events, progress)
+        sim = simulate(args.dir, args.events or ["tests/fixtures/events"], progress)
     except Exception as exc:
         sys.stderr.write(f"genesys-audit simulate: {type(exc).__name__}: {exc}\n")
         return 1
@@ -86,9 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="genesys-audit",
-        description=(
-            "Genesys Cloud audit events on Amazon EventBridge: plan, test and operate the module offline."
-        ),
+        description=("Genesys Cloud audit events on Amazon EventBridge: plan, test and operate the module offline."),
     )
     sub = parser.add_subparsers(dest="command", required=True)
     tf = sub.add_parser(
@@ -164,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--dir", default="examples/complete", help="the Terraform root module to simulate")
     simulate.add_argument(
-        "--events", default="tests/fixtures/events", help="a directory of events or a JSONL file"
+        "--events",
+        action="append",
+        help="a directory of events or a JSONL file (repeatable; default tests/fixtures/events)",
     )
     simulate.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown here")
     simulate.set_defaults(func=_cmd_simulate)

@@ -143,9 +143,7 @@ def rules_from_plan(raw: Mapping[str, Any]) -> list[Rule]:
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
         # Multi-region plans render the same catalog key once per region: qualify them.
-        rules = [
-            Rule(**{**r.__dict__, "key": f"{r.key}@{r.region}"}) if r.key in duplicates else r for r in rules
-        ]
+        rules = [Rule(**{**r.__dict__, "key": f"{r.key}@{r.region}"}) if r.key in duplicates else r for r in rules]
     return rules
 
 
@@ -210,6 +208,12 @@ def load_events(path: str | Path) -> list[Event]:
     return events
 
 
+def load_corpus(paths: str | Path | Sequence[str | Path]) -> list[Event]:
+    """The events of one or more directories or JSONL files, in the order given."""
+    sources = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return [event for source in sources for event in load_events(source)]
+
+
 def load_expectations(path: Path | None) -> dict[str, Expectation]:
     """`{"events": {"<file or id>": {"match": [...], "no_match": [...], "exactly": bool}}}`."""
     if path is None or not path.exists():
@@ -219,9 +223,7 @@ def load_expectations(path: Path | None) -> dict[str, Expectation]:
     for name, spec in (raw.get("events") or {}).items():
         unknown = set(spec) - {"match", "no_match", "exactly", "why"}
         if unknown:
-            raise RulesError(
-                f"{path}: {name}: unknown keys {sorted(unknown)} (allowed: match, no_match, exactly, why)"
-            )
+            raise RulesError(f"{path}: {name}: unknown keys {sorted(unknown)} (allowed: match, no_match, exactly, why)")
         expectations[name] = Expectation(
             set(spec.get("match", [])), set(spec.get("no_match", [])), bool(spec.get("exactly", False))
         )
@@ -320,9 +322,7 @@ def format_markdown(report: Report) -> str:
     out = ["### Rule coverage", "", "| rule | severity | title | events matched |", "|---|---|---|---|"]
     for rule in report.rules:
         hits = [_label(e) for e in report.events if rule.key in report.matches[e.id]]
-        shown = ", ".join(f"`{h}`" for h in hits[:6]) + (
-            f" and {len(hits) - 6} more" if len(hits) > 6 else ""
-        )
+        shown = ", ".join(f"`{h}`" for h in hits[:6]) + (f" and {len(hits) - 6} more" if len(hits) > 6 else "")
         title = (rule.title or "").replace("|", "\\|")
         out.append(f"| `{rule.key}` | {rule.severity or '—'} | {title} | {len(hits)}: {shown or '—'} |")
     out += ["", f"**Totals:** {_totals(report)}.", ""]
@@ -389,9 +389,7 @@ def _leaves(pattern: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[st
 
 def _exists_false_paths(pattern: Any) -> set[tuple[str, ...]]:
     return {
-        p
-        for p, values in _leaves(pattern)
-        if any(isinstance(v, dict) and v.get("exists") is False for v in values)
+        p for p, values in _leaves(pattern) if any(isinstance(v, dict) and v.get("exists") is False for v in values)
     }
 
 
@@ -411,12 +409,8 @@ def lint(rules: Iterable[Rule], events: list[Event] | None = None) -> list[Findi
         except engine.InvalidPatternError as exc:
             findings.append(Finding(rule.key, "error", f"EventBridge would reject the pattern: {exc}"))
             continue
-        if rule.event_bus_name in (None, "", "default") or str(rule.event_bus_name).endswith(
-            "event-bus/default"
-        ):
-            findings.append(
-                Finding(rule.key, "error", "rule is on the default event bus; use the dedicated bus")
-            )
+        if rule.event_bus_name in (None, "", "default") or str(rule.event_bus_name).endswith("event-bus/default"):
+            findings.append(Finding(rule.key, "error", "rule is on the default event bus; use the dedicated bus"))
         leaves = list(_leaves(rule.event_pattern))
         exists_false = _exists_false_paths(rule.event_pattern)
         for path, values in leaves:
@@ -492,12 +486,9 @@ def _variables(args: argparse.Namespace) -> dict[str, Any]:
 def _cmd_test(args: argparse.Namespace) -> int:
     try:
         rules = rules_from_plan(load_plan(args.plan, args.dir, _variables(args)))
-        events = load_events(args.events)
-        expect = (
-            Path(args.expect)
-            if args.expect
-            else (Path(args.events) / EXPECTATIONS_FILE if Path(args.events).is_dir() else None)
-        )
+        events = load_corpus(args.events)
+        first = Path(args.events[0])
+        expect = Path(args.expect) if args.expect else (first / EXPECTATIONS_FILE if first.is_dir() else None)
         report = evaluate(rules, events, load_expectations(expect))
     except (RulesError, ValueError) as exc:
         sys.stderr.write(f"genesys-audit rules test: {exc}\n")
@@ -539,9 +530,11 @@ def register(sub: Any) -> None:
         description="Print which rule matches which event; exit 1 when an expectation does not hold.",
     )
     _add_source_arguments(test)
-    test.add_argument("--events", required=True, metavar="DIR_OR_JSONL", help="event corpus")
     test.add_argument(
-        "--expect", metavar="FILE", help=f"expectations (default: {EXPECTATIONS_FILE} in --events)"
+        "--events", required=True, action="append", metavar="DIR_OR_JSONL", help="event corpus (repeatable)"
+    )
+    test.add_argument(
+        "--expect", metavar="FILE", help=f"expectations (default: {EXPECTATIONS_FILE} in the first --events)"
     )
     test.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     test.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
@@ -555,9 +548,7 @@ def register(sub: Any) -> None:
         ),
     )
     _add_source_arguments(lint_parser)
-    lint_parser.add_argument(
-        "--events", metavar="DIR_OR_JSONL", help="corpus used to spot match-all patterns"
-    )
+    lint_parser.add_argument("--events", metavar="DIR_OR_JSONL", help="corpus used to spot match-all patterns")
     lint_parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     lint_parser.set_defaults(func=_cmd_lint)
     from genesys_audit_tools import backtest
