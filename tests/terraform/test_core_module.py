@@ -137,11 +137,12 @@ def test_every_rule_over_the_corpus_meets_the_expectations(complete):
     """Issue 4's acceptance: every rendered rule of examples/complete over the fixture corpus."""
     report = rules_cli.evaluate(
         rules_cli.rules_from_plan(complete.raw),
-        rules_cli.load_events(EVENTS),
+        rules_cli.load_corpus([EVENTS, BURSTS]),  # the burst fixtures exercise the threshold rules
         rules_cli.load_expectations(EVENTS / "expectations.json"),
     )
     assert report.failures == []
-    assert len(report.events) == len(list(EVENTS.glob("[0-9]*.json")))
+    bursts = sum(len(json.loads(p.read_text())) for p in BURSTS.glob("[0-9]*.json"))
+    assert len(report.events) == len(list(EVENTS.glob("[0-9]*.json"))) + bursts
     assert report.unmatched_rules() == []
 
 

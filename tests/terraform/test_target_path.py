@@ -88,7 +88,7 @@ def test_every_target_is_made_in_audit_rules_with_retry_and_the_one_dlq(applied)
     assert threshold and {t.values["arn"] for t in threshold} == {THRESHOLD_FUNCTION}
     for target in threshold:
         (transformer,) = target.values["input_transformer"]
-        assert '"threshold": {"count": ' in transformer["input_template"], target.address
+        assert '"threshold": {"count":' in transformer["input_template"], target.address
 
 
 def _module_configs(module: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
