@@ -228,7 +228,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
   count = var.create ? 1 : 0
 
   region              = var.region
-  alarm_name          = "${var.name}-dlq-depth"
+  alarm_name          = "${local.dlq_name}-not-empty"
   alarm_description   = "Matched events the threshold function could not count or alert on after its retries are in ${local.dlq_name}: fix the cause (its log), then re-invoke the function with each message body."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"

@@ -156,6 +156,6 @@ def test_failures_alarm(complete):
         if r.module_address == M
     }
     assert alarms[f"{NAME}-errors"]["metric_name"] == "Errors"
-    assert alarms[f"{NAME}-dlq-depth"]["dimensions"] == {"QueueName": f"{NAME}-dlq"}
+    assert alarms[f"{NAME}-dlq-not-empty"]["dimensions"] == {"QueueName": f"{NAME}-dlq"}
     retries = complete.resource(f"{M}.module.function.aws_lambda_function_event_invoke_config.this[0]").values
     assert retries["maximum_retry_attempts"] == 2  # then the function's dead-letter queue (alarmed above)
