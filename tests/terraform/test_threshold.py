@@ -159,3 +159,11 @@ def test_failures_alarm(complete):
     assert alarms[f"{NAME}-dlq-not-empty"]["dimensions"] == {"QueueName": f"{NAME}-dlq"}
     retries = complete.resource(f"{M}.module.function.aws_lambda_function_event_invoke_config.this[0]").values
     assert retries["maximum_retry_attempts"] == 2  # then the function's dead-letter queue (alarmed above)
+
+
+def test_threshold_without_alerting_is_refused_with_the_fix(tf_try_plan):
+    outcome = tf_try_plan(Path(__file__).parent / "fixtures" / "threshold-root", threshold={"enabled": True})
+    assert not outcome.ok
+    message = " ".join(outcome.output.split())  # Terraform wraps the message
+    assert "threshold.enabled = true publishes to the alert topic, but alerting.enabled is false" in message
+    assert "set alerting = { enabled = true, ... } too, or threshold.enabled = false" in message
