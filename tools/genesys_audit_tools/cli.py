@@ -54,10 +54,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         try:
             plan = harness.Plan(json.loads(Path(args.plan).read_text()))
         except (OSError, json.JSONDecodeError) as exc:
-            sys.stderr.write(
-                f"genesys-audit check: cannot read {args.plan} ({exc}); give the output of "
-                "`terraform show -json PLANFILE` or `genesys-audit plan DIR --json OUT`.\n"
-            )
+            sys.stderr.write(f"genesys-audit check: cannot read {args.plan} ({exc}); give the output of "
+                             "`terraform show -json PLANFILE` or `genesys-audit plan DIR --json OUT`.\n")
             return 2
     report = check.run(plan, source)
     sys.stdout.write(check.format_report(report))
@@ -88,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
         prog="genesys-audit",
-        description=("Genesys Cloud audit events on Amazon EventBridge: plan, test and operate the module offline."),
+        description=(
+            "Genesys Cloud audit events on Amazon EventBridge: plan, test and operate the module offline."
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True)
     tf = sub.add_parser(

@@ -143,7 +143,9 @@ def rules_from_plan(raw: Mapping[str, Any]) -> list[Rule]:
     duplicates = sorted({k for k in keys if keys.count(k) > 1})
     if duplicates:
         # Multi-region plans render the same catalog key once per region: qualify them.
-        rules = [Rule(**{**r.__dict__, "key": f"{r.key}@{r.region}"}) if r.key in duplicates else r for r in rules]
+        rules = [
+            Rule(**{**r.__dict__, "key": f"{r.key}@{r.region}"}) if r.key in duplicates else r for r in rules
+        ]
     return rules
 
 
@@ -223,7 +225,9 @@ def load_expectations(path: Path | None) -> dict[str, Expectation]:
     for name, spec in (raw.get("events") or {}).items():
         unknown = set(spec) - {"match", "no_match", "exactly", "why"}
         if unknown:
-            raise RulesError(f"{path}: {name}: unknown keys {sorted(unknown)} (allowed: match, no_match, exactly, why)")
+            raise RulesError(
+                f"{path}: {name}: unknown keys {sorted(unknown)} (allowed: match, no_match, exactly, why)"
+            )
         expectations[name] = Expectation(
             set(spec.get("match", [])), set(spec.get("no_match", [])), bool(spec.get("exactly", False))
         )
@@ -322,7 +326,9 @@ def format_markdown(report: Report) -> str:
     out = ["### Rule coverage", "", "| rule | severity | title | events matched |", "|---|---|---|---|"]
     for rule in report.rules:
         hits = [_label(e) for e in report.events if rule.key in report.matches[e.id]]
-        shown = ", ".join(f"`{h}`" for h in hits[:6]) + (f" and {len(hits) - 6} more" if len(hits) > 6 else "")
+        shown = ", ".join(f"`{h}`" for h in hits[:6]) + (
+            f" and {len(hits) - 6} more" if len(hits) > 6 else ""
+        )
         title = (rule.title or "").replace("|", "\\|")
         out.append(f"| `{rule.key}` | {rule.severity or '—'} | {title} | {len(hits)}: {shown or '—'} |")
     out += ["", f"**Totals:** {_totals(report)}.", ""]
@@ -389,7 +395,9 @@ def _leaves(pattern: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[st
 
 def _exists_false_paths(pattern: Any) -> set[tuple[str, ...]]:
     return {
-        p for p, values in _leaves(pattern) if any(isinstance(v, dict) and v.get("exists") is False for v in values)
+        p
+        for p, values in _leaves(pattern)
+        if any(isinstance(v, dict) and v.get("exists") is False for v in values)
     }
 
 
@@ -409,8 +417,12 @@ def lint(rules: Iterable[Rule], events: list[Event] | None = None) -> list[Findi
         except engine.InvalidPatternError as exc:
             findings.append(Finding(rule.key, "error", f"EventBridge would reject the pattern: {exc}"))
             continue
-        if rule.event_bus_name in (None, "", "default") or str(rule.event_bus_name).endswith("event-bus/default"):
-            findings.append(Finding(rule.key, "error", "rule is on the default event bus; use the dedicated bus"))
+        if rule.event_bus_name in (None, "", "default") or str(rule.event_bus_name).endswith(
+            "event-bus/default"
+        ):
+            findings.append(
+                Finding(rule.key, "error", "rule is on the default event bus; use the dedicated bus")
+            )
         leaves = list(_leaves(rule.event_pattern))
         exists_false = _exists_false_paths(rule.event_pattern)
         for path, values in leaves:
@@ -548,7 +560,9 @@ def register(sub: Any) -> None:
         ),
     )
     _add_source_arguments(lint_parser)
-    lint_parser.add_argument("--events", metavar="DIR_OR_JSONL", help="corpus used to spot match-all patterns")
+    lint_parser.add_argument(
+        "--events", metavar="DIR_OR_JSONL", help="corpus used to spot match-all patterns"
+    )
     lint_parser.add_argument("--strict", action="store_true", help="fail on warnings too")
     lint_parser.set_defaults(func=_cmd_lint)
     from genesys_audit_tools import backtest

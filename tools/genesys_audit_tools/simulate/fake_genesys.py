@@ -54,32 +54,16 @@ def iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def rest_record(
-    n: int,
-    when: datetime,
-    *,
-    service: str = "PeoplePermissions",
-    entity_type: str = "OAuthClient",
-    action: str = "Update",
-    user: bool = True,
-) -> dict[str, Any]:
+def rest_record(n: int, when: datetime, *, service: str = "PeoplePermissions", entity_type: str = "OAuthClient",
+                action: str = "Update", user: bool = True) -> dict[str, Any]:
     """A REST AuditLogMessage shaped like the reference sample (expand=user)."""
     record: dict[str, Any] = {
         "id": f"9e8d7c6b-{n:04d}-4f00-8a00-aa{n:010d}",
         "userHomeOrgId": ORG,
-        "user": {
-            "id": f"a1b2c3d4-1111-4a4a-8b8b-{n:012d}",
-            "name": f"User {n}",
-            "selfUri": f"/api/v2/users/a1b2c3d4-1111-4a4a-8b8b-{n:012d}",
-        }
-        if user
-        else {"id": ""},
-        "client": {"id": ""}
-        if user
-        else {
-            "id": "c3d4e5f6-3333-4c4c-8d8d-000000000003",
-            "selfUri": "/api/v2/oauth/clients/c3d4e5f6-3333-4c4c-8d8d-000000000003",
-        },
+        "user": {"id": f"a1b2c3d4-1111-4a4a-8b8b-{n:012d}", "name": f"User {n}",
+                 "selfUri": f"/api/v2/users/a1b2c3d4-1111-4a4a-8b8b-{n:012d}"} if user else {"id": ""},
+        "client": {"id": ""} if user else {"id": "c3d4e5f6-3333-4c4c-8d8d-000000000003",
+                                           "selfUri": "/api/v2/oauth/clients/c3d4e5f6-3333-4c4c-8d8d-000000000003"},
         "remoteIp": ["198.51.100.23"],
         "serviceName": service,
         "level": "USER" if user else "SYSTEM",
@@ -144,12 +128,9 @@ class FakeGenesys:
         start_text, _, end_text = interval.partition("/")
         start = datetime.fromisoformat(start_text)
         end = datetime.fromisoformat(end_text)
-        out = [
-            r
-            for r in self.records
-            if start <= datetime.fromisoformat(r["eventDate"]) < end
-            and (service is None or r["serviceName"] == service)
-        ]
+        out = [r for r in self.records
+               if start <= datetime.fromisoformat(r["eventDate"]) < end
+               and (service is None or r["serviceName"] == service)]
         return sorted(out, key=lambda r: (r["eventDate"], r["id"]))
 
 
@@ -199,41 +180,22 @@ class Handler(BaseHTTPRequestHandler):
             self._send(401, {"message": "Invalid login credentials.", "code": "bad.credentials", "status": 401})
             return
         if fake.forbid:
-            self._send(
-                403,
-                {
-                    "message": "You are not authorized to perform the requested action.",
-                    "code": "missing.permissions",
-                    "status": 403,
-                },
-            )
+            self._send(403, {"message": "You are not authorized to perform the requested action.",
+                             "code": "missing.permissions", "status": 403})
             return
         with fake.lock:
             if fake.rate_limit_next > 0:
                 fake.rate_limit_next -= 1
                 headers = {"Retry-After": fake.retry_after} if fake.retry_after is not None else {}
-                self._send(
-                    429,
-                    {
-                        "message": "Rate limit exceeded the maximum. Retry the request in [0] seconds",
-                        "code": "too.many.requests",
-                        "status": 429,
-                    },
-                    headers,
-                )
+                self._send(429, {"message": "Rate limit exceeded the maximum. Retry the request in [0] seconds",
+                                 "code": "too.many.requests", "status": 429}, headers)
                 return
         if path.startswith(DIRECTORY_PREFIXES) and method == "GET":
             self._directory(path)
         elif path.endswith("/servicemapping") and method == "GET":
             names = sorted({r["serviceName"] for r in fake.records})
-            self._send(
-                200,
-                {
-                    "services": [
-                        {"name": n, "entities": [{"name": "OAuthClient", "actions": ["Update"]}]} for n in names
-                    ]
-                },
-            )
+            self._send(200, {"services": [{"name": n, "entities": [{"name": "OAuthClient", "actions": ["Update"]}]}
+                                          for n in names]})
         elif path == "/api/v2/audits/query/realtime" and method == "POST":
             self._realtime(json.loads(body), query)
         elif path == "/api/v2/audits/query" and method == "POST":
@@ -241,17 +203,9 @@ class Handler(BaseHTTPRequestHandler):
             tx = str(uuid.uuid4())
             with fake.lock:
                 fake.transactions[tx] = {"request": req, "polls": 0}
-            self._send(
-                202,
-                {
-                    "id": tx,
-                    "state": "Queued",
-                    "startDate": "2026-11-24T12:00:00Z",
-                    "interval": req["interval"],
-                    "serviceName": req.get("serviceName"),
-                    "sort": req.get("sort"),
-                },
-            )
+            self._send(202, {"id": tx, "state": "Queued", "startDate": "2026-11-24T12:00:00Z",
+                             "interval": req["interval"], "serviceName": req.get("serviceName"),
+                             "sort": req.get("sort")})
         elif path.startswith("/api/v2/audits/query/") and path.endswith("/results") and method == "GET":
             self._results(path.split("/")[-2], query)
         elif path.startswith("/api/v2/audits/query/") and method == "GET":
@@ -279,14 +233,8 @@ class Handler(BaseHTTPRequestHandler):
         expected = "Basic " + base64.b64encode(f"{fake.client_id}:{fake.client_secret}".encode()).decode()
         form = parse_qs(body.decode())
         if self.headers.get("Authorization") != expected or form.get("grant_type") != ["client_credentials"]:
-            self._send(
-                401,
-                {
-                    "error": "invalid_client",
-                    "description": "authentication failed",
-                    "error_description": "authentication failed",
-                },
-            )
+            self._send(401, {"error": "invalid_client", "description": "authentication failed",
+                             "error_description": "authentication failed"})
             return
         with fake.lock:
             fake.logins += 1
@@ -323,17 +271,9 @@ class Handler(BaseHTTPRequestHandler):
         rows = self.fake.matching(req["interval"], req.get("serviceName"))
         size = int(req.get("pageSize") or 25)
         number = int(req.get("pageNumber") or 1)
-        chunk = rows[(number - 1) * size : number * size]
-        self._send(
-            200,
-            {
-                "entities": chunk,
-                "pageSize": size,
-                "pageNumber": number,
-                "total": len(rows),
-                "pageCount": (len(rows) + size - 1) // size,
-            },
-        )
+        chunk = rows[(number - 1) * size: number * size]
+        self._send(200, {"entities": chunk, "pageSize": size, "pageNumber": number, "total": len(rows),
+                         "pageCount": (len(rows) + size - 1) // size})
 
     def _results(self, tx: str, query: dict[str, str]) -> None:
         t = self.fake.transactions.get(tx)
@@ -346,7 +286,7 @@ class Handler(BaseHTTPRequestHandler):
         rows = self.fake.matching(t["request"]["interval"], t["request"].get("serviceName"))
         size = int(query.get("pageSize") or 25)
         offset = int(base64.b64decode(query["cursor"]).decode()) if query.get("cursor") else 0
-        chunk = rows[offset : offset + size]
+        chunk = rows[offset: offset + size]
         out: dict[str, Any] = {"id": tx, "pageSize": size, "entities": chunk}
         if offset + size < len(rows):
             out["cursor"] = base64.b64encode(str(offset + size).encode()).decode()
@@ -400,68 +340,40 @@ def sample_directory() -> dict[str, dict[str, Any]]:
     sample deletes is absent (404: deleted)."""
 
     def user(ident: str, name: str, email: str, title: str, department: str) -> dict[str, Any]:
-        return {
-            "id": ident,
-            "name": name,
-            "email": email,
-            "title": title,
-            "department": department,
-            "state": "active",
-            "division": {"id": "1b2c3d4e-8888-4b8b-9c9c-000000000008", "name": "Home"},
-        }
+        return {"id": ident, "name": name, "email": email, "title": title, "department": department,
+                "state": "active", "division": {"id": "1b2c3d4e-8888-4b8b-9c9c-000000000008", "name": "Home"}}
 
     return {
-        f"/api/v2/users/{ACTOR_ID}": user(
-            ACTOR_ID, "Jane Doe", "jane.doe@example.com", "Contact Center Admin", "IT Security"
-        ),
-        f"/api/v2/users/{SLOW_USER_ID}": user(
-            SLOW_USER_ID, "Bulk Maintenance", "svc-bulk@example.com", "Service user", "IT"
-        ),
+        f"/api/v2/users/{ACTOR_ID}": user(ACTOR_ID, "Jane Doe", "jane.doe@example.com", "Contact Center Admin",
+                                          "IT Security"),
+        f"/api/v2/users/{SLOW_USER_ID}": user(SLOW_USER_ID, "Bulk Maintenance", "svc-bulk@example.com", "Service user",
+                                              "IT"),
         "/api/v2/users/b2c3d4e5-2222-4b4b-9c9c-000000000002": user(
-            "b2c3d4e5-2222-4b4b-9c9c-000000000002", "Sam Agent", "sam.agent@example.com", "Agent", "Support"
-        ),
+            "b2c3d4e5-2222-4b4b-9c9c-000000000002", "Sam Agent", "sam.agent@example.com", "Agent", "Support"),
         "/api/v2/oauth/clients/d4e5f6a7-4444-4d4d-9e9e-000000000004": {
-            "id": "d4e5f6a7-4444-4d4d-9e9e-000000000004",
-            "name": "WFM Automation",
+            "id": "d4e5f6a7-4444-4d4d-9e9e-000000000004", "name": "WFM Automation",
             "authorizedGrantType": "CLIENT_CREDENTIALS",
-            "roleDivisions": [
-                {"roleId": "0a1b2c3d-7777-4a7a-8b8b-000000000007", "divisionId": "1b2c3d4e-8888-4b8b-9c9c-000000000008"}
-            ],
-        },
+            "roleDivisions": [{"roleId": "0a1b2c3d-7777-4a7a-8b8b-000000000007",
+                               "divisionId": "1b2c3d4e-8888-4b8b-9c9c-000000000008"}]},
         "/api/v2/oauth/clients/e5f6a7b8-5555-4e5e-8f8f-000000000005": {
-            "id": "e5f6a7b8-5555-4e5e-8f8f-000000000005",
-            "name": "WFM Export Integration",
-            "authorizedGrantType": "CLIENT_CREDENTIALS",
-            "roleDivisions": [],
-        },
+            "id": "e5f6a7b8-5555-4e5e-8f8f-000000000005", "name": "WFM Export Integration",
+            "authorizedGrantType": "CLIENT_CREDENTIALS", "roleDivisions": []},
         "/api/v2/oauth/clients/c9d8e7f6-3333-4c4c-8d8d-00000000000c": {
-            "id": "c9d8e7f6-3333-4c4c-8d8d-00000000000c",
-            "name": "Billing Sync Integration",
-            "authorizedGrantType": "CLIENT_CREDENTIALS",
-            "roleDivisions": [],
-        },
+            "id": "c9d8e7f6-3333-4c4c-8d8d-00000000000c", "name": "Billing Sync Integration",
+            "authorizedGrantType": "CLIENT_CREDENTIALS", "roleDivisions": []},
         "/api/v2/authorization/roles/0a1b2c3d-7777-4a7a-8b8b-000000000007": {
-            "id": "0a1b2c3d-7777-4a7a-8b8b-000000000007",
-            "name": "Master Admin",
-        },
+            "id": "0a1b2c3d-7777-4a7a-8b8b-000000000007", "name": "Master Admin"},
         "/api/v2/authorization/divisions/1b2c3d4e-8888-4b8b-9c9c-000000000008": {
-            "id": "1b2c3d4e-8888-4b8b-9c9c-000000000008",
-            "name": "Home",
-        },
+            "id": "1b2c3d4e-8888-4b8b-9c9c-000000000008", "name": "Home"},
         "/api/v2/authorization/divisions/2c3d4e5f-9999-4c9c-8d8d-000000000009": {
-            "id": "2c3d4e5f-9999-4c9c-8d8d-000000000009",
-            "name": "Restricted - Finance",
-        },
+            "id": "2c3d4e5f-9999-4c9c-8d8d-000000000009", "name": "Restricted - Finance"},
         "/api/v2/routing/queues/f6a7b8c9-6666-4f6f-9a9a-000000000006": {
-            "id": "f6a7b8c9-6666-4f6f-9a9a-000000000006",
-            "name": "Support - Tier 1",
-        },
+            "id": "f6a7b8c9-6666-4f6f-9a9a-000000000006", "name": "Support - Tier 1"},
     }
 
 
-def hours_of_records(
-    start: datetime, hours: int, per_hour: int, *, services: tuple[str, ...] = ("PeoplePermissions",), first: int = 0
-) -> list[dict[str, Any]]:
+def hours_of_records(start: datetime, hours: int, per_hour: int, *, services: tuple[str, ...] = ("PeoplePermissions",),
+                     first: int = 0) -> list[dict[str, Any]]:
     """`per_hour` records in each of `hours` hours from `start`, spread over `services`."""
     out = []
     n = first

@@ -68,7 +68,9 @@ def enrichment_lines(sim: Simulation) -> list[str]:
     named_findings = [f for f in sim.findings if (f.get("names") or {}).get("status") == "resolved"]
     finding = max(named_findings, key=lambda f: len(f["names"]["resolved"]), default=None)  # the most names
     if finding is not None:
-        resolved = ", ".join(f"{item['kind']} {item.get('name') or 'deleted'}" for item in finding["names"]["resolved"])
+        resolved = ", ".join(
+            f"{item['kind']} {item.get('name') or 'deleted'}" for item in finding["names"]["resolved"]
+        )
         out.append(f"  finding  {finding.get('entityType')} {finding.get('action')} (audit {finding.get('auditId')}):")
         out.append(f"           {resolved}")
     alert_times = [seconds for name, seconds, r in sim.invocations if r and "subject" in r]
