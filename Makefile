@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 # Then examples/enrichment: the same corpus with names looked up in a fake Genesys API on 127.0.0.1.
 demo: $(STAMP)
 	@mkdir -p build
-	$(BIN)/genesys-audit simulate --dir examples/complete --events tests/fixtures/events --markdown build/simulation.md
+	$(BIN)/genesys-audit simulate --dir examples/complete --events tests/fixtures/events --events tests/fixtures/bursts --markdown build/simulation.md
 	$(BIN)/genesys-audit simulate --dir examples/enrichment --events tests/fixtures/events --markdown build/simulation-enrichment.md
 
 test: lint typecheck fmt-check checkov pytest

@@ -22,21 +22,24 @@ locals {
 
   # Functions whose log groups the pipeline key encrypts: its policy names each log group (a cycle-free
   # copy of the names the modules are given below).
-  consumer_name   = "${var.name}-consumer"
-  backfill_name   = "${var.name}-backfill"
-  alert_name      = "${var.name}-alert"
-  siem_name       = "${var.name}-splunk"
-  webhook_name    = "${var.name}-webhook"
-  create_consumer = var.create && var.consumer.enabled && var.queue.enabled
-  create_backfill = var.create && var.backfill.enabled
-  create_alerting = var.create && var.alerting.enabled
-  create_siem     = var.create && var.siem.enabled
-  create_webhook  = var.create && var.webhook.enabled && var.bus_type == "custom"
+  consumer_name    = "${var.name}-consumer"
+  backfill_name    = "${var.name}-backfill"
+  alert_name       = "${var.name}-alert"
+  siem_name        = "${var.name}-splunk"
+  webhook_name     = "${var.name}-webhook"
+  threshold_name   = "${var.name}-threshold"
+  create_consumer  = var.create && var.consumer.enabled && var.queue.enabled
+  create_backfill  = var.create && var.backfill.enabled
+  create_alerting  = var.create && var.alerting.enabled
+  create_siem      = var.create && var.siem.enabled
+  create_webhook   = var.create && var.webhook.enabled && var.bus_type == "custom"
+  create_threshold = var.create && var.threshold.enabled && var.alerting.enabled
   key_functions = concat(
     local.create_consumer ? [local.consumer_name] : [],
     local.create_backfill ? [local.backfill_name] : [],
     local.create_alerting ? [local.alert_name] : [],
     local.create_webhook ? [local.webhook_name] : [],
+    local.create_threshold ? [local.threshold_name] : [],
   )
   log_group_arns = concat(
     [local.trail_arn],
@@ -61,12 +64,22 @@ locals {
     title       = r.title
     runbook_url = r.runbook_url
   } if contains(r.destinations, "alert") && r.severity != null }
+  # The threshold function takes the catalog rules that carry a threshold and the "threshold" destination.
+  thresholds = { for r in jsondecode(file("${path.module}/modules/audit-rules/catalog.json")).rules : r.key => r.threshold if try(r.threshold, null) != null }
+  threshold_rules = { for k, r in local.rules : k => {
+    rule_arn    = r.arn
+    severity    = r.severity
+    title       = r.title
+    runbook_url = r.runbook_url
+    threshold   = local.thresholds[k]
+  } if contains(r.destinations, "threshold") && contains(keys(local.thresholds), k) && r.severity != null }
 
   destinations = merge(
     { for k, v in { trail = module.trail.destination } : k => v if v != null },
     { for k, v in { queue = module.queue.destination } : k => v if v != null },
     { for k, v in { siem = module.siem.eventbridge_target } : k => v if v != null },
     { for k, v in { alert = module.alerting.destination } : k => v if v != null },
+    { for k, v in { threshold = module.threshold.destination } : k => v if v != null },
     var.destinations,
   )
   tags = merge({ "genesys-audit:pipeline" = var.name }, var.tags)
@@ -91,6 +104,10 @@ locals {
     var.alerting.enabled ? [
       { what = "the alert function's role name", suffix = "-alert-${var.region}", limit = 64 },
       { what = "the alert dead-letter queue name", suffix = "-alert-dlq", limit = 80 },
+    ] : [],
+    var.threshold.enabled ? [
+      { what = "the threshold function's role name", suffix = "-threshold-${var.region}", limit = 64 },
+      { what = "the threshold dead-letter queue name", suffix = "-threshold-dlq", limit = 80 },
     ] : [],
     var.consumer.enabled ? [{ what = "the consumer function's role name", suffix = "-consumer-${var.region}", limit = 64 }] : [],
     var.webhook.enabled ? [{ what = "the webhook function's role name", suffix = "-webhook-${var.region}", limit = 64 }] : [],
@@ -249,6 +266,7 @@ module "rules" {
   region                   = var.region
   account_id               = local.account_id
   partition                = local.partition
+  threshold_rules          = local.create_threshold
   event_bus_name           = coalesce(local.bus_name, "none")
   sources                  = local.rule_sources
   catalog                  = var.catalog
@@ -337,6 +355,26 @@ module "alerting" {
   ops_topic_arn                  = module.monitoring.ops_topic_arn
   kms_key_arn                    = local.key_arn
   create_kms_key                 = false
+  tags                           = local.tags
+}
+
+module "threshold" {
+  source = "./modules/threshold-alerts"
+
+  create     = local.create_threshold
+  name       = local.threshold_name
+  region     = var.region
+  account_id = local.account_id
+  partition  = local.partition
+  rules      = local.threshold_rules
+  # Built from its name (modules/alerting names the topic after itself), not read from the topic resource.
+  alert_topic_arn                = "arn:${local.partition}:sns:${var.region}:${local.account_id}:${var.name}-alert"
+  alert_topic_kms_key_arn        = module.alerting.kms_key_arn
+  kms_key_arn                    = local.key_arn
+  claim_seconds                  = var.threshold.claim_seconds
+  reserved_concurrent_executions = var.threshold.reserved_concurrent_executions
+  package                        = var.lambda
+  ops_topic_arn                  = module.monitoring.ops_topic_arn
   tags                           = local.tags
 }
 

@@ -312,6 +312,21 @@ variable "alerting" {
   }
 }
 
+variable "threshold" {
+  description = "The threshold (burst) path (modules/threshold-alerts): catalog rules with a `threshold` and the \"threshold\" destination invoke a counting Lambda over DynamoDB, which publishes one alert per window and group to the alert topic (needs alerting.enabled)."
+  type = object({
+    enabled                        = optional(bool, false)
+    claim_seconds                  = optional(number, 120)
+    reserved_concurrent_executions = optional(number)
+  })
+  default = {}
+
+  validation {
+    condition     = !var.threshold.enabled || var.alerting.enabled
+    error_message = "threshold.enabled = true publishes to the alert topic, but alerting.enabled is false: set alerting = { enabled = true, ... } too, or threshold.enabled = false."
+  }
+}
+
 variable "siem" {
   description = "The SIEM path (modules/splunk-firehose): the trail rule's events to Splunk HEC through Firehose; the HEC token stays in Secrets Manager."
   type = object({

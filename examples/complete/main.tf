@@ -78,6 +78,9 @@ module "genesys_audit" {
   # The idempotent consumer of the detections queue.
   consumer = { enabled = true }
 
+  # Threshold (burst) rules: exact counts per window and group in DynamoDB, one alert to the alert topic.
+  threshold = { enabled = true }
+
   tags = { Environment = "example", Owner = "security" }
 }
 

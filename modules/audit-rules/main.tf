@@ -35,9 +35,11 @@ locals {
   ))
   source_json = length(var.sources) == 0 ? "{}" : jsonencode({ source = var.sources })
 
+  # Threshold (burst) rules only count: without the threshold path they would be rules with no target.
   catalog_rules = {
     for r in local.catalog : r.key => r
     if !contains(var.catalog.disabled, r.key) && (length(var.catalog.domains) == 0 || contains(var.catalog.domains, r.domain))
+    && (try(r.threshold, null) == null || var.threshold_rules)
   }
   catalog_bodies = { for k, r in local.catalog_rules : k => merge(
     jsondecode(length(r.match.entity_types) == 0 ? "{}" : jsonencode({ entityType = r.match.entity_types })),

@@ -174,6 +174,12 @@ variable "event_pattern_max_length" {
   }
 }
 
+variable "threshold_rules" {
+  description = "Create the catalog's threshold (burst) rules: true when the threshold path (its \"threshold\" destination) is on; without it they would be rules with no target."
+  type        = bool
+  default     = false
+}
+
 variable "exact_source_arns_max_bytes" {
   description = "Largest list of exact rule ARNs (bytes of compact JSON) a queue policy names; past it the policy names every rule of this pipeline (ArnLike on the bus and the name prefix). The default leaves 1,024 of SQS's 8,192 policy bytes for the rest of the policy."
   type        = number

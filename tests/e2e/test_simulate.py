@@ -179,3 +179,26 @@ def test_terminal_and_markdown_reports_show_the_same_outcome(simulation):
     ):
         assert needle in text and needle in markdown, needle
     assert "| `genesys-audit-alert-dlq` | 0 |" in markdown
+
+
+def test_burst_fixtures_alert_once_naming_who_count_and_window_and_the_rest_stay_below():
+    """tests/fixtures/bursts: 12 failed logins for one user (alerts once, at the 10th), 20 from one address
+    over 20 users, 3 user deactivations and 3 recording downloads (all below their thresholds)."""
+    bursts = REPO / "tests" / "fixtures" / "bursts"
+    sim = simulate(REPO / "examples" / "complete", bursts)
+    assert len(sim.traces) == 38
+    threshold = [d for t in sim.traces for d in t.deliveries if d.target == "lambda:genesys-audit-threshold"]
+    assert len(threshold) == 12 * 2 + 20 * 2 + 3 + 3  # failed logins feed the per-user and per-IP rules
+    assert {d.outcome for d in threshold} == {"delivered"}
+    (alert,) = sim.alerts
+    assert alert.subject == (
+        "HIGH: Failed logins burst for one user: 10 in 10 min by user b2c3d4e5-2222-4b4b-9c9c-000000000d01"
+    )
+    assert "10 matching events (threshold 10 per user in 10 min)" in alert.message
+    assert "2025-06-10T15:00Z to 2025-06-10T15:10Z (fixed 10-minute window, UTC)" in alert.message
+    assert sim.metrics["genesys-audit-threshold"] == {"ThresholdEventsCounted": 70, "ThresholdAlertsSent": 1}
+    assert all(msgs == [] for msgs in sim.dead_letters.values())
+    from genesys_audit_tools.simulate import report
+
+    text = report.format_text(sim)
+    assert "Threshold (burst) alerts:" in text and "Window: 2025-06-10T15:00Z to 2025-06-10T15:10Z" in text

@@ -15,7 +15,10 @@ pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-examples
 REPO = Path(__file__).resolve().parents[2]
 INVENTORIES = Path(__file__).parent / "inventories"
 EVENTS = REPO / "tests" / "fixtures" / "events"
+BURSTS = REPO / "tests" / "fixtures" / "bursts"
 CATALOG = json.loads((REPO / "modules" / "audit-rules" / "catalog.json").read_text())["rules"]
+# Threshold (burst) rules go to the threshold function only (not the queue).
+THRESHOLD_ONLY = [r["key"] for r in CATALOG if r["destinations"] == ["threshold"]]
 DETAIL_TYPE = ["v2.audits.entitytype.{id}.entityid.{id}"]
 ORG = "7c1f2a9e-3b4d-4e8f-9a10-2b3c4d5e6f70"
 SOURCE = f"aws.partner/genesys.com/cloud/{ORG}/audit-events"
@@ -136,11 +139,12 @@ def test_every_rule_over_the_corpus_meets_the_expectations(complete):
     """Issue 4's acceptance: every rendered rule of examples/complete over the fixture corpus."""
     report = rules_cli.evaluate(
         rules_cli.rules_from_plan(complete.raw),
-        rules_cli.load_events(EVENTS),
+        rules_cli.load_corpus([EVENTS, BURSTS]),  # the burst fixtures exercise the threshold rules
         rules_cli.load_expectations(EVENTS / "expectations.json"),
     )
     assert report.failures == []
-    assert len(report.events) == len(list(EVENTS.glob("[0-9]*.json")))
+    bursts = sum(len(json.loads(p.read_text())) for p in BURSTS.glob("[0-9]*.json"))
+    assert len(report.events) == len(list(EVENTS.glob("[0-9]*.json"))) + bursts
     assert report.unmatched_rules() == []
 
 
@@ -149,7 +153,7 @@ def test_queue_policy_allows_only_our_rules_by_exact_arn(complete):
     rule_arns = sorted(
         f"arn:aws:events:eu-central-1:{ACCOUNT}:rule/{SOURCE}/{r.values['name']}"
         for k, r in _rules(complete).items()
-        if k != "all-audits"
+        if k != "all-audits" and k not in THRESHOLD_ONLY
     )
     policies = {r.address: r.json("policy") for r in complete.resources("aws_sqs_queue_policy")}
     queue = policies["module.genesys_audit.module.queue.aws_sqs_queue_policy.this[0]"]
@@ -182,7 +186,9 @@ def test_every_target_has_retry_policy_and_dead_letter_queue(complete):
     # Every target is made by modules/audit-rules, whatever the destination.
     assert {t.module_address for t in targets} == {"module.genesys_audit.module.rules"}
     alert_targets = [t for t in targets if t.index.endswith("/alert")]
-    rules_targets = [t for t in targets if not t.index.endswith("/alert")]
+    threshold_targets = [t for t in targets if t.index.endswith("/threshold")]
+    rules_targets = [t for t in targets if t not in alert_targets and t not in threshold_targets]
+    assert sorted(t.index for t in threshold_targets) == sorted(f"{k}/threshold" for k in THRESHOLD_ONLY)
     # 39 catalog detections + the custom rule to the queue, the trail rule to the trail and to Splunk...
     assert len(rules_targets) == len([e for e in CATALOG if "queue" in e["destinations"]]) + 1 + 2 == 42
     # ...and every detection whose catalog destinations include "alert" to the alert Lambda (a severity
@@ -247,7 +253,18 @@ def test_rules_test_cli_plans_a_directory_and_prints_a_coverage_table(capsys):
     from genesys_audit_tools import cli
 
     code = cli.main(
-        ["rules", "test", "--dir", str(REPO / "examples" / "complete"), "--events", str(EVENTS), "--format", "markdown"]
+        [
+            "rules",
+            "test",
+            "--dir",
+            str(REPO / "examples" / "complete"),
+            "--events",
+            str(EVENTS),
+            "--events",
+            str(BURSTS),
+            "--format",
+            "markdown",
+        ]
     )
     out = capsys.readouterr().out
     assert code == 0
@@ -262,7 +279,7 @@ def test_rules_lint_finds_no_trap_in_the_rendered_catalog(complete, capsys, tmp_
     plan_file.write_text(json.dumps(complete.raw))
     code = cli.main(["rules", "lint", "--plan", str(plan_file), "--events", str(EVENTS), "--strict"])
     assert code == 0
-    assert "41 rules linted: 0 errors, 0 warnings" in capsys.readouterr().out
+    assert f"{len(CATALOG) + 2} rules linted: 0 errors, 0 warnings" in capsys.readouterr().out  # + custom, trail
 
 
 def test_webhook_example_rules_accept_the_custom_event_source_the_webhook_and_backfill_put(tf_plan):

@@ -82,7 +82,7 @@ def test_alert_targets_add_rule_key_and_severity_and_permissions_are_scoped(comp
         rule = target.index.split("/")[0]
         assert f'"rule": "{rule}"' in template or f'"rule":"{rule}"' in template
         assert "<aws.events.event>" in template
-    permissions = complete.resources("aws_lambda_permission")
+    permissions = [p for p in complete.resources("aws_lambda_permission") if ".module.alerting." in p.address]
     assert {p.index for p in permissions} == {t.index.split("/")[0] for t in targets}
     for permission in permissions:
         assert permission.values["principal"] == "events.amazonaws.com"
@@ -121,6 +121,7 @@ def test_every_dead_letter_queue_and_the_alert_channels_have_an_alarm(complete):
         "genesys-audit-targets-dlq",
         "genesys-audit-detections-dlq",
         "genesys-audit-alert-dlq",
+        "genesys-audit-threshold-dlq",
     }
     alarms = {a.values["alarm_name"]: a for a in complete.resources("aws_cloudwatch_metric_alarm")}
     for queue in queues:
@@ -156,6 +157,7 @@ def test_the_pipeline_key_policy_lists_its_actions_and_scopes_each_service(compl
         f"{groups}/aws/kinesisfirehose/genesys-audit-splunk",
         f"{groups}/aws/lambda/genesys-audit-alert",
         f"{groups}/aws/lambda/genesys-audit-consumer",
+        f"{groups}/aws/lambda/genesys-audit-threshold",
     ]
     assert statements["EventBridgeEncryptsBusArchiveAndQueueMessages"]["Condition"] == {
         "StringEquals": {"aws:SourceAccount": ACCOUNT}

@@ -18,6 +18,7 @@ ACCOUNT = "123456789012"
 REGION = "eu-central-1"
 RULES = "module.genesys_audit.module.rules"
 ALERT_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:genesys-audit-alert"
+THRESHOLD_FUNCTION = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:genesys-audit-threshold"
 
 # AWS quotas on the documents below (characters of the minified JSON, bytes for SQS).
 IAM_TRUST_POLICY = 2048  # IAM: role trust policy length (ACLSizePerRole)
@@ -71,7 +72,7 @@ def test_every_target_is_made_in_audit_rules_with_retry_and_the_one_dlq(applied)
     targets = applied.resources("aws_cloudwatch_event_target")
     assert {t.module_address for t in targets} == {RULES}
     destinations = {t.index.split("/")[1] for t in targets}
-    assert destinations == {"trail", "queue", "siem", "alert"}
+    assert destinations == {"trail", "queue", "siem", "alert", "threshold"}
     (dlq,) = [q for q in applied.resources("aws_sqs_queue") if q.values["name"] == "genesys-audit-targets-dlq"]
     for target in targets:
         assert target.values["dead_letter_config"] == [{"arn": dlq.values["arn"]}], target.address
@@ -83,6 +84,11 @@ def test_every_target_is_made_in_audit_rules_with_retry_and_the_one_dlq(applied)
         rule_key = target.index.split("/")[0]
         assert transformer["input_template"].startswith(f'{{"rule": "{rule_key}", "severity": "')
         assert transformer["input_template"].endswith('"event": <aws.events.event>}')
+    threshold = [t for t in targets if t.index.endswith("/threshold")]
+    assert threshold and {t.values["arn"] for t in threshold} == {THRESHOLD_FUNCTION}
+    for target in threshold:
+        (transformer,) = target.values["input_transformer"]
+        assert '"threshold": {"count":' in transformer["input_template"], target.address
 
 
 def _module_configs(module: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, dict[str, Any]]]:

@@ -71,7 +71,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         sys.stderr.flush()
 
     try:
-        sim = simulate(args.dir, args.events, progress)
+        sim = simulate(args.dir, args.events or ["tests/fixtures/events"], progress)
     except Exception as exc:
         sys.stderr.write(f"genesys-audit simulate: {type(exc).__name__}: {exc}\n")
         return 1
@@ -172,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--dir", default="examples/complete", help="the Terraform root module to simulate")
     simulate.add_argument(
-        "--events", default="tests/fixtures/events", help="a directory of events or a JSONL file"
+        "--events",
+        action="append",
+        help="a directory of events or a JSONL file (repeatable; default tests/fixtures/events)",
     )
     simulate.add_argument("--markdown", metavar="FILE", help="also write the report as Markdown here")
     simulate.set_defaults(func=_cmd_simulate)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -197,6 +197,12 @@ def load_events(path: str | Path) -> list[Event]:
     if not events:
         raise RulesError(f"no events found in {source}")
     return events
+
+
+def load_corpus(paths: str | Path | Sequence[str | Path]) -> list[Event]:
+    """The events of one or more directories or JSONL files, in the order given."""
+    sources = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    return [event for source in sources for event in load_events(source)]
 
 
 def load_expectations(path: Path | None) -> dict[str, Expectation]:
@@ -481,12 +487,9 @@ def _variables(args: argparse.Namespace) -> dict[str, Any]:
 def _cmd_test(args: argparse.Namespace) -> int:
     try:
         rules = rules_from_plan(load_plan(args.plan, args.dir, _variables(args)))
-        events = load_events(args.events)
-        expect = (
-            Path(args.expect)
-            if args.expect
-            else (Path(args.events) / EXPECTATIONS_FILE if Path(args.events).is_dir() else None)
-        )
+        events = load_corpus(args.events)
+        first = Path(args.events[0])
+        expect = Path(args.expect) if args.expect else (first / EXPECTATIONS_FILE if first.is_dir() else None)
         report = evaluate(rules, events, load_expectations(expect))
     except (RulesError, ValueError) as exc:
         sys.stderr.write(f"genesys-audit rules test: {exc}\n")
@@ -528,9 +531,11 @@ def register(sub: Any) -> None:
         description="Print which rule matches which event; exit 1 when an expectation does not hold.",
     )
     _add_source_arguments(test)
-    test.add_argument("--events", required=True, metavar="DIR_OR_JSONL", help="event corpus")
     test.add_argument(
-        "--expect", metavar="FILE", help=f"expectations (default: {EXPECTATIONS_FILE} in --events)"
+        "--events", required=True, action="append", metavar="DIR_OR_JSONL", help="event corpus (repeatable)"
+    )
+    test.add_argument(
+        "--expect", metavar="FILE", help=f"expectations (default: {EXPECTATIONS_FILE} in the first --events)"
     )
     test.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     test.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")

@@ -32,6 +32,21 @@ def _fact(message: str, label: str) -> str | None:
     return next((line[len(prefix) :].strip() for line in message.splitlines() if line.startswith(prefix)), None)
 
 
+def threshold_lines(sim: Simulation) -> list[str]:
+    """Each threshold (burst) alert: who, how many, in which window."""
+    out = []
+    for alert in sim.alerts:
+        window = _fact(alert.message, "Window")
+        if window is not None:
+            out += [
+                f"  {alert.subject}",
+                f"      Who: {_fact(alert.message, 'Who')}",
+                f"      Count: {_fact(alert.message, 'Count')}",
+                f"      Window: {window}",
+            ]
+    return out
+
+
 def enrichment_lines(sim: Simulation) -> list[str]:
     """Names in alerts and findings: one alert and one finding named, and each alert whose names timed out
     with how long its invocation took (empty when no function had enrichment on)."""
@@ -77,6 +92,8 @@ def format_text(sim: Simulation) -> str:
         out.extend(f"      note: {n}" for n in trace.notes)
     out += ["", "Alerts:"]
     out += [f"  {a.subject}" for a in sim.alerts] or ["  (none)"]
+    if bursts := threshold_lines(sim):
+        out += ["", "Threshold (burst) alerts:", *bursts]
     if enriched := enrichment_lines(sim):
         out += ["", *enriched]
     out += ["", "Per target:"]
@@ -109,6 +126,8 @@ def format_markdown(sim: Simulation) -> str:
         out.append(f"| `{trace.label}` | {trace.path} | {rules} | {targets or '—'} |")
     out += ["", "**Alerts**", ""]
     out += [f"- `{a.subject}`" for a in sim.alerts] or ["- none"]
+    if bursts := threshold_lines(sim):
+        out += ["", "**Threshold (burst) alerts**", "", "```", *bursts, "```"]
     if enriched := enrichment_lines(sim):
         out += ["", "```", *enriched, "```"]
     out += ["", "| target | events |", "|---|---|"]

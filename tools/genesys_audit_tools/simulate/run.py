@@ -8,13 +8,13 @@ import json
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from genesys_audit_tools import harness
-from genesys_audit_tools.rules import Event, load_events
+from genesys_audit_tools.rules import Event, load_corpus
 from genesys_audit_tools.simulate import findings as finding_sink
 from genesys_audit_tools.simulate import topology as topo
 from genesys_audit_tools.simulate.embedded import EmbeddedAws, is_secret_arn, queue_url, region_of
@@ -374,6 +374,9 @@ class Simulator:
         return alerts
 
 
-def simulate(directory: str | Path, events_dir: str | Path, progress: Progress | None = None) -> Simulation:
-    """Plan `directory` as applied, build it in moto and replay the events of `events_dir`."""
-    return Simulator(directory, progress or (lambda _: None)).run(load_events(events_dir))
+def simulate(
+    directory: str | Path, events_dir: str | Path | Sequence[str | Path], progress: Progress | None = None
+) -> Simulation:
+    """Plan `directory` as applied, build it in moto and replay the events of `events_dir` (one or more
+    directories or JSONL files, in order)."""
+    return Simulator(directory, progress or (lambda _: None)).run(load_corpus(events_dir))
