@@ -483,7 +483,7 @@ module "hunting" {
     event_bus_name          = coalesce(local.bus_name, "none")
     trail_rule_name         = module.rules.trail_rule_name
     rule_names              = module.rules.targeted_rule_names
-    dead_letter_queue_names = compact([module.bus.dlq_name, module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name])
+    dead_letter_queue_names = compact([module.bus.dlq_name, module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name, module.threshold.dlq_name])
     alert_service           = var.alerting.enabled ? "${var.name}-alert" : null
     alarm_arns              = [for a in module.monitoring.alarm_names : "arn:${local.partition}:cloudwatch:${var.region}:${local.account_id}:alarm:${a}"]
     silence_hours           = var.monitoring.silence_hours
