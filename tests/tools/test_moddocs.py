@@ -60,8 +60,9 @@ def test_the_catalog_table_and_controls_view_follow_catalog_json(tmp_path):
     assert "**ISO/IEC 27001:2022 Annex A**" in text
     assert re.search(r"^\| A\.8\.15 \|[^\n]*`oauth-client-delete`", text, re.M)
     doc = json.loads(catalog.read_text())
-    doc["rules"][0]["controls"]["pci_dss_4"].append("10.2.1.3")
-    doc["rules"][0]["threshold"] = {"count": 5, "window_minutes": 10, "group_by": "actor"}
+    rule = next(r for r in doc["rules"] if r["key"] == "oauth-client-delete")
+    rule["controls"]["pci_dss_4"].append("10.2.1.3")
+    rule["threshold"] = {"count": 5, "window_minutes": 10, "group_by": "actor"}
     catalog.write_text(json.dumps(doc, indent=2) + "\n")
     assert not moddocs.update(readme, check=True)
     assert moddocs.update(readme, check=False) is False  # rewrites
