@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-examples
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG = json.loads((REPO / "modules" / "audit-rules" / "catalog.json").read_text())["rules"]
-ENUMS = json.loads((REPO.parent / "shared" / "reference" / "audit_topic_enums.json").read_text())
+ENUMS = json.loads((REPO / "tests" / "fixtures" / "reference" / "audit_topic_enums.json").read_text())
 THRESHOLDS = {r["key"]: r["threshold"] for r in CATALOG if "threshold" in r}
 M = "module.genesys_audit.module.threshold"
 REGION = "eu-central-1"
