@@ -8,13 +8,11 @@ locals {
   # the role, since KMS and SNS reject a policy naming a role that does not exist yet.
   role_name      = coalesce(module.function.role_name, "${var.name}-${var.region}")
   topic_name     = var.name
-  dlq_name       = "${var.name}-dlq"
   table_name     = "${var.name}-idempotency"
   log_group_name = "/aws/lambda/${var.name}"
 
   role_arn      = "${local.arn_prefix}:iam::${local.account_id}:role/${local.role_name}"
   topic_arn     = "${local.arn_prefix}:sns:${var.region}:${local.account_id}:${local.topic_name}"
-  dlq_arn       = "${local.arn_prefix}:sqs:${var.region}:${local.account_id}:${local.dlq_name}"
   table_arn     = "${local.arn_prefix}:dynamodb:${var.region}:${local.account_id}:table/${local.table_name}"
   log_group_arn = "${local.arn_prefix}:logs:${var.region}:${local.account_id}:log-group:${local.log_group_name}"
 
@@ -153,44 +151,6 @@ resource "aws_sns_topic_subscription" "https" {
 # pipeline's targets DLQ, with every other target)
 ################################################################################
 
-resource "aws_sqs_queue" "dlq" {
-  count = var.create ? 1 : 0
-
-  region                            = var.region
-  name                              = local.dlq_name
-  message_retention_seconds         = var.dlq_message_retention_seconds
-  kms_master_key_id                 = local.kms_key_arn
-  kms_data_key_reuse_period_seconds = 300
-  tags                              = var.tags
-}
-
-data "aws_iam_policy_document" "dlq" {
-  count = var.create ? 1 : 0
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [local.dlq_arn]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "dlq" {
-  count = var.create ? 1 : 0
-
-  region    = var.region
-  queue_url = aws_sqs_queue.dlq[0].id
-  policy    = data.aws_iam_policy_document.dlq[0].json
-}
 
 ################################################################################
 # Idempotency table (Powertools schema: id / expiration)
@@ -237,12 +197,6 @@ data "aws_iam_policy_document" "function" {
     sid       = "PublishAlerts"
     actions   = ["sns:Publish"]
     resources = [local.topic_arn]
-  }
-
-  statement {
-    sid       = "DeadLetterFailedInvocations"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.dlq_arn]
   }
 
   statement {
@@ -330,7 +284,7 @@ module "function" {
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions
   kms_key_arn                    = local.kms_key_arn
-  dead_letter                    = { target_arn = try(aws_sqs_queue.dlq[0].arn, local.dlq_arn) }
+  dead_letter                    = { message_retention_seconds = var.dlq_message_retention_seconds }
   async_invoke                   = { maximum_retry_attempts = 2, maximum_event_age_in_seconds = 3600 }
   tracing_enabled                = var.tracing_enabled
   vpc_config                     = var.vpc_config

@@ -35,17 +35,17 @@ output "topic_name" {
 
 output "dlq_arn" {
   description = "ARN of the dead-letter queue of failed asynchronous invocations; alarm on its depth."
-  value       = try(aws_sqs_queue.dlq[0].arn, null)
+  value       = module.function.dlq_arn
 }
 
 output "dlq_name" {
   description = "Name of the dead-letter queue."
-  value       = try(aws_sqs_queue.dlq[0].name, null)
+  value       = module.function.dlq_name
 }
 
 output "dlq_url" {
   description = "URL of the dead-letter queue."
-  value       = try(aws_sqs_queue.dlq[0].url, null)
+  value       = module.function.dlq_url
 }
 
 output "idempotency_table_name" {
@@ -80,8 +80,8 @@ output "alerting" {
     role_arn               = module.function.role_arn
     log_group_name         = module.function.log_group_name
     topic_arn              = aws_sns_topic.this[0].arn
-    dlq_arn                = aws_sqs_queue.dlq[0].arn
-    dlq_name               = aws_sqs_queue.dlq[0].name
+    dlq_arn                = module.function.dlq_arn
+    dlq_name               = module.function.dlq_name
     idempotency_table_name = aws_dynamodb_table.idempotency[0].name
     kms_key_arn            = local.kms_key_arn
   } : null

@@ -251,7 +251,7 @@ variable "skip_replays" {
 }
 
 variable "dlq_message_retention_seconds" {
-  description = "Retention of the dead-letter queue (EventBridge delivery failures and function failures)."
+  description = "Retention of the alert function's dead-letter queue (invocations that failed every retry)."
   type        = number
   default     = 1209600
 }

@@ -1,7 +1,7 @@
 # One Lambda function of the pipeline: its package (modules/lambda-package), an execution role limited to
 # its own log group plus the caller's statements, a KMS-encrypted log group with retention, and the
-# function itself (JSON logs, optional DLQ, X-Ray, VPC and code signing). The alert, ingestion and
-# consumer modules differ only in what they pass here.
+# function itself (JSON logs, optional dead-letter queue for asynchronous invocations, X-Ray, VPC and code
+# signing). The alert, threshold, ingestion, consumer and backfill modules differ only in what they pass here.
 
 locals {
   partition      = var.partition
@@ -9,6 +9,9 @@ locals {
   role_name      = substr("${var.name}-${var.region}", 0, 64)
   log_group_name = "/aws/lambda/${var.name}"
   log_group_arn  = "arn:${local.partition}:logs:${var.region}:${local.account_id}:log-group:${local.log_group_name}"
+  create_dlq     = var.create && var.dead_letter != null
+  dlq_name       = "${var.name}-dlq"
+  dlq_arn        = "arn:${local.partition}:sqs:${var.region}:${local.account_id}:${local.dlq_name}"
 }
 
 module "package" {
@@ -70,6 +73,15 @@ data "aws_iam_policy_document" "function" {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${local.log_group_arn}:*"]
+  }
+
+  dynamic "statement" {
+    for_each = local.create_dlq ? [local.dlq_arn] : []
+    content {
+      sid       = "DeadLetterFailedInvocations"
+      actions   = ["sqs:SendMessage"]
+      resources = [statement.value]
+    }
   }
 }
 
@@ -138,7 +150,7 @@ resource "aws_lambda_function" "this" {
   }
 
   dynamic "dead_letter_config" {
-    for_each = var.dead_letter == null ? [] : [var.dead_letter.target_arn]
+    for_each = local.create_dlq ? [aws_sqs_queue.dlq[0].arn] : []
     content {
       target_arn = dead_letter_config.value
     }
@@ -184,4 +196,47 @@ resource "aws_lambda_function_event_invoke_config" "this" {
   function_name                = aws_lambda_function.this[0].function_name
   maximum_retry_attempts       = var.async_invoke.maximum_retry_attempts
   maximum_event_age_in_seconds = var.async_invoke.maximum_event_age_in_seconds
+}
+
+################################################################################
+# Dead-letter queue of asynchronous invocations that failed every retry (KMS, TLS only)
+################################################################################
+
+resource "aws_sqs_queue" "dlq" {
+  count = local.create_dlq ? 1 : 0
+
+  region                            = var.region
+  name                              = local.dlq_name
+  message_retention_seconds         = var.dead_letter.message_retention_seconds
+  kms_master_key_id                 = var.kms_key_arn
+  kms_data_key_reuse_period_seconds = 300
+  tags                              = var.tags
+}
+
+data "aws_iam_policy_document" "dlq" {
+  count = local.create_dlq ? 1 : 0
+
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["sqs:*"]
+    resources = [local.dlq_arn]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "dlq" {
+  count = local.create_dlq ? 1 : 0
+
+  region    = var.region
+  queue_url = aws_sqs_queue.dlq[0].id
+  policy    = data.aws_iam_policy_document.dlq[0].json
 }

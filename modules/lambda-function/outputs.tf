@@ -27,3 +27,18 @@ output "source_code_hash" {
   description = "Base64 SHA-256 of the zip; changes only when the code does."
   value       = module.package.source_code_hash
 }
+
+output "dlq_arn" {
+  description = "ARN of the function's dead-letter queue, or null without one."
+  value       = try(aws_sqs_queue.dlq[0].arn, null)
+}
+
+output "dlq_name" {
+  description = "Name of the function's dead-letter queue, or null without one."
+  value       = try(aws_sqs_queue.dlq[0].name, null)
+}
+
+output "dlq_url" {
+  description = "URL of the function's dead-letter queue, or null without one."
+  value       = try(aws_sqs_queue.dlq[0].url, null)
+}

@@ -88,9 +88,9 @@ variable "kms_key_arn" {
 }
 
 variable "dead_letter" {
-  description = "SQS queue (`target_arn`) receiving asynchronous invocations that failed every retry; null for synchronous or queue-polled functions. An object, so the block is known at plan time even while the queue ARN is not."
+  description = "A dead-letter queue `<name>-dlq` (KMS-encrypted with kms_key_arn, TLS only, the role may send to it) for asynchronous invocations that failed every retry; null for synchronous or queue-polled functions."
   type = object({
-    target_arn = string
+    message_retention_seconds = optional(number, 1209600)
   })
   default = null
 }

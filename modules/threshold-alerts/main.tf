@@ -11,7 +11,6 @@ locals {
   table_name = "${var.name}-counts"
   dlq_name   = "${var.name}-dlq"
   table_arn  = "${local.arn_prefix}:dynamodb:${var.region}:${local.account_id}:table/${local.table_name}"
-  dlq_arn    = "${local.arn_prefix}:sqs:${var.region}:${local.account_id}:${local.dlq_name}"
 
   # <aws.events.event> is the whole event; it must stay unquoted. jsonencode escapes <, > and & in the
   # constants, so a title can never be read as a placeholder.
@@ -59,44 +58,6 @@ resource "aws_dynamodb_table" "counts" {
 # Dead-letter queue of failed asynchronous invocations (after Lambda's retries)
 ################################################################################
 
-resource "aws_sqs_queue" "dlq" {
-  count = var.create ? 1 : 0
-
-  region                            = var.region
-  name                              = local.dlq_name
-  message_retention_seconds         = 1209600
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 300
-  tags                              = var.tags
-}
-
-data "aws_iam_policy_document" "dlq" {
-  count = var.create ? 1 : 0
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [local.dlq_arn]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "dlq" {
-  count = var.create ? 1 : 0
-
-  region    = var.region
-  queue_url = aws_sqs_queue.dlq[0].id
-  policy    = data.aws_iam_policy_document.dlq[0].json
-}
 
 ################################################################################
 # Function: count in its table, publish to the alert topic, dead-letter to its queue; nothing else
@@ -115,12 +76,6 @@ data "aws_iam_policy_document" "function" {
     sid       = "PublishThresholdAlerts"
     actions   = ["sns:Publish"]
     resources = [var.alert_topic_arn]
-  }
-
-  statement {
-    sid       = "DeadLetterFailedInvocations"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.dlq_arn]
   }
 
   statement {
@@ -171,7 +126,7 @@ module "function" {
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions
   kms_key_arn                    = var.kms_key_arn
-  dead_letter                    = { target_arn = try(aws_sqs_queue.dlq[0].arn, local.dlq_arn) }
+  dead_letter                    = {}
   # Retries within the claim: a retry after a failed send takes the released claim and sends the alert.
   async_invoke          = { maximum_retry_attempts = 2, maximum_event_age_in_seconds = 3600 }
   log_retention_in_days = var.log_retention_in_days

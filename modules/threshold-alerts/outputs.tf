@@ -25,12 +25,12 @@ output "table_arn" {
 
 output "dlq_name" {
   description = "Name of the dead-letter queue of failed invocations."
-  value       = try(aws_sqs_queue.dlq[0].name, null)
+  value       = module.function.dlq_name
 }
 
 output "dlq_arn" {
   description = "ARN of the dead-letter queue of failed invocations."
-  value       = try(aws_sqs_queue.dlq[0].arn, null)
+  value       = module.function.dlq_arn
 }
 
 output "destination" {
