@@ -14,9 +14,15 @@ from typing import Any
 
 import pytest
 from backfill_fixtures import aws, genesys  # noqa: F401  (fixtures)
+from hypothesis import settings as hypothesis_settings
 from plan_fixtures import tf_module_refusals, tf_plan, tf_try_plan  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Property tests check behaviour, never timings: Hypothesis's per-example deadline (200 ms by default) would make
+# them fail on a loaded CI machine for no defect of the code.
+hypothesis_settings.register_profile("no-deadline", deadline=None)
+hypothesis_settings.load_profile("no-deadline")
 PLAN_CACHE_ENV = "GENESYS_AUDIT_PLAN_CACHE_DIR"
 _created_plan_cache: list[str] = []
 

@@ -114,11 +114,12 @@ def test_role_membership_names_the_grantee_and_the_role(make_resolver: Make) -> 
 
 
 def test_a_slow_server_costs_the_budget_and_no_more(make_resolver: Make, genesys: FakeGenesys) -> None:
-    genesys.directory_delay = 3.0
+    genesys.directory_delay = 10.0
     start = time.monotonic()
     alert = alert_for("05_user_division_move.json", make_resolver(), budget=0.4)
     elapsed = time.monotonic() - start
-    assert elapsed < 0.4 + 0.3, elapsed
+    # the resolver gave up at its 0.4 s budget, not at the server's 10 s; the slack absorbs a loaded CI machine
+    assert elapsed < 0.4 + 2.0, elapsed
     assert dict(alert.facts)["Names"] == "names unavailable: timed out; ids shown"
     assert alert.subject.endswith(f"by user [{ACTOR_ID}]")  # ids, as without enrichment
 
@@ -139,8 +140,8 @@ def test_refusals_leave_ids_and_say_why(make_resolver: Make, genesys: FakeGenesy
     genesys.directory_status = 503 if fault == "server" else None
     resolver = make_resolver(**({"secret": secret} if secret else {}))
     start = time.monotonic()
-    alert = alert_for("05_user_division_move.json", resolver)
-    assert time.monotonic() - start < 1.0  # a refusal is not waited out
+    alert = alert_for("05_user_division_move.json", resolver, budget=10.0)
+    assert time.monotonic() - start < 3.0  # a refusal is not waited out: far inside the 10 s budget
     assert dict(alert.facts)["Names"] == f"names unavailable: {reason}; ids shown"
     assert "(Home)" not in alert.changes[0]
 
