@@ -15,7 +15,6 @@ locals {
   trail_arn  = "${local.logs_arn}${local.trail_name}"
   queue_name = "${var.name}-detections"
   bus_name   = module.bus.bus_name
-  bus_arn    = "arn:${local.partition}:events:${var.region}:${local.account_id}:event-bus/${coalesce(local.bus_name, "none")}"
   # The bus the webhook and the backfill put on (only with bus_type = "custom"; their modules refuse a partner bus).
   put_bus_name = var.bus_type == "custom" ? coalesce(local.bus_name, var.custom_bus_name) : var.custom_bus_name
   rule_sources = var.bus_type == "partner" ? compact([module.bus.partner_event_source_name]) : [var.custom_event_source]
@@ -267,7 +266,7 @@ module "rules" {
   account_id               = local.account_id
   partition                = local.partition
   threshold_rules          = local.create_threshold
-  event_bus_name           = coalesce(local.bus_name, "none")
+  event_bus_name           = local.bus_name
   sources                  = local.rule_sources
   catalog                  = var.catalog
   custom_rules             = var.custom_rules
@@ -320,7 +319,7 @@ module "monitoring" {
   region                  = var.region
   account_id              = local.account_id
   partition               = local.partition
-  event_bus_name          = coalesce(local.bus_name, "none")
+  event_bus_name          = local.bus_name
   rule_names              = module.rules.targeted_rule_names
   dead_letter_queue_names = compact([module.bus.dlq_name, module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name])
   silence                 = { enabled = var.trail.enabled, rule_name = module.rules.trail_rule_name, hours = var.monitoring.silence_hours }
@@ -480,7 +479,7 @@ module "hunting" {
   }
   dashboard = {
     enabled                 = var.dashboard.enabled
-    event_bus_name          = coalesce(local.bus_name, "none")
+    event_bus_name          = local.bus_name
     trail_rule_name         = module.rules.trail_rule_name
     rule_names              = module.rules.targeted_rule_names
     dead_letter_queue_names = compact([module.bus.dlq_name, module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name, module.threshold.dlq_name])

@@ -257,7 +257,7 @@ variable "dlq_message_retention_seconds" {
 }
 
 variable "package" {
-  description = "Lambda packaging: sources, architecture and the Powertools layer (see modules/lambda-package)."
+  description = "Lambda packaging: sources, architecture and the Powertools layer."
   type = object({
     source_dir               = optional(string)
     output_dir               = optional(string)

@@ -94,10 +94,10 @@ locals {
   )
 
   rule_names = { for k in keys(local.rules) : k => "${var.name}-${k}" }
-  rule_arns  = { for k, n in local.rule_names : k => "arn:${var.partition}:events:${var.region}:${var.account_id}:rule/${var.event_bus_name}/${n}" }
+  rule_arns  = var.create ? { for k, n in local.rule_names : k => "arn:${var.partition}:events:${var.region}:${var.account_id}:rule/${var.event_bus_name}/${n}" } : {}
   # Every rule of this pipeline: its bus and its name prefix. Queue policies fall back to it when the exact
   # rule ARNs no longer fit SQS's 8,192-byte policy quota (about 38 rules).
-  rule_arn_pattern = "arn:${var.partition}:events:${var.region}:${var.account_id}:rule/${var.event_bus_name}/${var.name}-*"
+  rule_arn_pattern = var.create ? "arn:${var.partition}:events:${var.region}:${var.account_id}:rule/${var.event_bus_name}/${var.name}-*" : null
 
   # A destination with rule_input_transformers (the alert function, which needs each rule's context)
   # takes only the rules it has a transformer for.
@@ -115,7 +115,7 @@ locals {
   dlq_arn  = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${local.dlq_name}"
   has_dlq  = var.create && length(local.targets) > 0
   # Every targeted rule may dead-letter: their exact ARNs while they fit, else the pipeline's rule pattern.
-  dlq_source_arns = sort([for k in local.targeted_rules : local.rule_arns[k]])
+  dlq_source_arns = var.create ? sort([for k in local.targeted_rules : local.rule_arns[k]]) : []
   dlq_source = (length(jsonencode(local.dlq_source_arns)) <= var.exact_source_arns_max_bytes
     ? { test = "ArnEquals", values = local.dlq_source_arns }
   : { test = "ArnLike", values = [local.rule_arn_pattern] })

@@ -37,11 +37,17 @@ variable "partition" {
 }
 
 variable "event_bus_name" {
-  description = "The bus the rules listen on: the Genesys partner bus or the custom webhook bus. Never the default bus."
+  description = "The bus the rules listen on: the Genesys partner bus or the custom webhook bus. Never the default bus; null only with create = false."
   type        = string
+  default     = null
 
   validation {
-    condition     = var.event_bus_name != "default" && var.event_bus_name != ""
+    condition     = !var.create || var.event_bus_name != null
+    error_message = "event_bus_name is required: the name of the Genesys partner bus or the custom webhook bus the rules listen on."
+  }
+
+  validation {
+    condition     = var.event_bus_name == null || (var.event_bus_name != "default" && var.event_bus_name != "")
     error_message = "event_bus_name must be the dedicated Genesys bus, not the default bus: audit events on the default bus compete with every AWS service event and widen who can put events."
   }
 }

@@ -2,13 +2,12 @@
 # event source name, or a custom bus for webhook ingestion; plus an archive for replay.
 
 locals {
-  partner_source = coalesce(
-    var.partner_event_source_name,
-    var.genesys_org_id != null && var.event_source_suffix != null ? "aws.partner/genesys.com/cloud/${var.genesys_org_id}/${var.event_source_suffix}" : null,
-    "unset",
+  # null only when the module creates nothing (the partner_event_source_name validation asks for it otherwise)
+  partner_source = var.partner_event_source_name != null ? var.partner_event_source_name : (
+    var.genesys_org_id != null && var.event_source_suffix != null ? "aws.partner/genesys.com/cloud/${var.genesys_org_id}/${var.event_source_suffix}" : null
   )
   bus_name     = var.type == "partner" ? local.partner_source : var.custom_bus_name
-  bus_arn      = "arn:${var.partition}:events:${var.region}:${var.account_id}:event-bus/${local.bus_name}"
+  bus_arn      = local.bus_name == null ? null : "arn:${var.partition}:events:${var.region}:${var.account_id}:event-bus/${local.bus_name}"
   archive_name = substr("${var.name}-${var.region}", 0, 48)
   dlq_name     = "${var.name}-bus-dlq"
   dlq_arn      = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${local.dlq_name}"
@@ -96,12 +95,6 @@ resource "aws_cloudwatch_event_bus" "this" {
     }
   }
 
-  lifecycle {
-    precondition {
-      condition     = var.type == "custom" || local.partner_source != "unset"
-      error_message = "A partner bus needs partner_event_source_name, or genesys_org_id and event_source_suffix."
-    }
-  }
   # EventBridge must be allowed to dead-letter before the bus can fail an event.
   depends_on = [aws_sqs_queue_policy.dlq]
 }

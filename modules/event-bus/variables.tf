@@ -62,6 +62,11 @@ variable "partner_event_source_name" {
     condition     = var.partner_event_source_name == null || can(regex("^aws\\.partner/genesys\\.com/cloud/[0-9a-f-]{36}/[A-Za-z0-9._-]{1,64}$", var.partner_event_source_name))
     error_message = "partner_event_source_name must look like aws.partner/genesys.com/cloud/<orgId>/<suffix> (see EventBridge > Partner event sources)."
   }
+
+  validation {
+    condition     = !var.create || var.type != "partner" || var.partner_event_source_name != null || (var.genesys_org_id != null && var.event_source_suffix != null)
+    error_message = "A partner bus (bus_type = \"partner\") needs its partner event source: partner_event_source_name, or genesys_org_id and event_source_suffix (EventBridge > Partner event sources lists it once the Genesys integration is installed)."
+  }
 }
 
 variable "custom_bus_name" {

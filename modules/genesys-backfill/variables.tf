@@ -183,7 +183,7 @@ variable "metrics_namespace" {
 }
 
 variable "package" {
-  description = "Lambda packaging (see modules/lambda-package); the SDK layer is added to `extra_layers`."
+  description = "Lambda packaging; the SDK layer is added to `extra_layers`."
   type = object({
     source_dir               = optional(string)
     output_dir               = optional(string)

@@ -35,7 +35,7 @@ variable "dashboard" {
   description = "A CloudWatch dashboard of the pipeline: events in, matches per rule, alerts sent, failed invocations, dead-letter queue depth and silence."
   type = object({
     enabled                 = optional(bool, false)
-    event_bus_name          = optional(string, "")
+    event_bus_name          = optional(string)
     trail_rule_name         = optional(string)
     rule_names              = optional(list(string), [])
     dead_letter_queue_names = optional(list(string), [])
@@ -45,6 +45,11 @@ variable "dashboard" {
     silence_hours           = optional(number, 24)
   })
   default = {}
+
+  validation {
+    condition     = !var.create || !var.dashboard.enabled || var.dashboard.event_bus_name != null
+    error_message = "dashboard.enabled = true needs dashboard.event_bus_name: the bus the pipeline's rules are on (the rule widgets' EventBusName dimension)."
+  }
 }
 
 variable "tags" {

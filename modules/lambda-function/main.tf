@@ -1,7 +1,8 @@
-# One Lambda function of the pipeline: its package (modules/lambda-package), an execution role limited to
-# its own log group plus the caller's statements, a KMS-encrypted log group with retention, and the
-# function itself (JSON logs, optional dead-letter queue for asynchronous invocations, X-Ray, VPC and code
-# signing). The alert, threshold, ingestion, consumer and backfill modules differ only in what they pass here.
+# One Lambda function of the pipeline: its zip (built at plan time from lambda_src/), an execution role
+# limited to its own log group plus the caller's statements, a KMS-encrypted log group with retention, and
+# the function itself (JSON logs, optional dead-letter queue for asynchronous invocations, X-Ray, VPC and
+# code signing). The alert, threshold, ingestion, consumer and backfill modules differ only in what they
+# pass here.
 
 locals {
   partition      = var.partition
@@ -14,22 +15,62 @@ locals {
   dlq_arn        = "arn:${local.partition}:sqs:${var.region}:${local.account_id}:${local.dlq_name}"
 }
 
-module "package" {
-  source = "../lambda-package"
+################################################################################
+# Package: the handler and the library modules it imports, never third-party code
+################################################################################
 
-  create          = var.create
-  name            = "${var.name}-${var.region}"
-  handler_package = var.handler_package
-  region          = var.region
-  partition       = var.partition
-  source_dir      = var.package.source_dir
-  output_dir      = var.package.output_dir
-  architecture    = var.package.architecture
-  powertools_layer = {
-    version = var.package.powertools_layer_version
-    arn     = var.package.powertools_layer_arn
+locals {
+  source_dir = coalesce(var.package.source_dir, "${path.module}/../../lambda_src")
+  output_dir = coalesce(var.package.output_dir, "${path.root}/.build/lambda")
+  zip_name   = "${var.name}-${var.region}" # unique per function and region
+
+  files = var.create ? fileset(local.source_dir, "**") : []
+  # The files each handler imports, found statically and committed as source_dir/packages.json
+  # (`python -m genesys_audit_tools.lambdazip` writes it; a test keeps it current). A handler without
+  # an entry (another source_dir) ships its package and the library package whole.
+  manifest = var.create ? try(jsondecode(file("${local.source_dir}/packages.json")), {}) : {}
+  shipped  = lookup(local.manifest, var.handler_package, null)
+  included = [var.handler_package, "genesys_audit"]
+  # What is not ours to ship in this zip (other handlers, library modules this handler never imports,
+  # stray files), plus caches that would make the hash depend on the machine.
+  top_level = distinct([for f in local.files : split("/", f)[0]])
+  excludes = concat(
+    local.shipped == null ? sort([for entry in local.top_level : entry if !contains(local.included, entry)]) : sort([for f in local.files : f if !contains(local.shipped, f)]),
+    ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc", ".*", "**/.*"],
+  )
+
+  # The account that publishes the public Powertools layer, per partition. Only the commercial one is
+  # listed: Powertools publishes GovCloud layers under another account, and its China layer
+  # (cn-north-1 only) has been reported not readable by other accounts; there, the caller gives
+  # package.powertools_layer_arn (a copy in their account), which the check below asks for by name.
+  powertools_publishers = { aws = "017000801446" }
+  public_powertools_layer = var.create && contains(keys(local.powertools_publishers), local.partition) ? format(
+    "arn:%s:lambda:%s:%s:layer:AWSLambdaPowertoolsPythonV3-%s-%s:%d",
+    local.partition, var.region, local.powertools_publishers[local.partition], replace(var.runtime, ".", ""),
+    var.package.architecture, var.package.powertools_layer_version,
+  ) : null
+  powertools_layer = var.create ? try(coalesce(var.package.powertools_layer_arn, local.public_powertools_layer), null) : null
+  layers           = concat(compact([local.powertools_layer]), var.package.extra_layers)
+}
+
+# Built at plan time: entries carry fixed timestamps and permissions, so the hash (and the function's
+# source_code_hash) changes only when the code does.
+data "archive_file" "this" {
+  count = var.create ? 1 : 0
+
+  type        = "zip"
+  source_dir  = local.source_dir
+  excludes    = local.excludes
+  output_path = "${local.output_dir}/${local.zip_name}.zip"
+  # Fixed permissions: the hash must not depend on the umask of whoever checked the code out.
+  output_file_mode = "0644"
+
+  lifecycle {
+    precondition {
+      condition     = local.powertools_layer != null
+      error_message = "No public Powertools layer is known for partition \"${local.partition}\" (region ${var.region}): the module knows the publisher of the commercial partition only. Give the layer ARN of a Powertools v3 copy your account can read (lambda = { powertools_layer_arn = \"arn:${local.partition}:lambda:${var.region}:<account>:layer:<name>:<version>\" } at the root module, or package.powertools_layer_arn here)."
+    }
   }
-  extra_layers = var.package.extra_layers
 }
 
 ################################################################################
@@ -133,12 +174,12 @@ resource "aws_lambda_function" "this" {
   function_name                  = var.name
   description                    = var.description
   role                           = aws_iam_role.this[0].arn
-  runtime                        = module.package.runtime
-  architectures                  = module.package.architectures
-  handler                        = module.package.handler
-  filename                       = module.package.filename
-  source_code_hash               = module.package.source_code_hash
-  layers                         = module.package.layers
+  runtime                        = var.runtime
+  architectures                  = [var.package.architecture]
+  handler                        = "${var.handler_package}.handler.handler"
+  filename                       = data.archive_file.this[0].output_path
+  source_code_hash               = data.archive_file.this[0].output_base64sha256
+  layers                         = local.layers
   memory_size                    = var.memory_size
   timeout                        = var.timeout
   reserved_concurrent_executions = var.reserved_concurrent_executions
@@ -182,8 +223,8 @@ resource "aws_lambda_function" "this" {
     # runner without .build/lambda/ would fail inside the provider; say what to do instead. Checked
     # again at apply, when it matters.
     precondition {
-      condition     = !var.create || fileexists(module.package.filename)
-      error_message = "The Lambda package ${module.package.filename} is not on this machine: a saved plan is being applied where it was not made. Either plan and apply in the same job, or carry the root module's .build/lambda/ directory with the plan file (the zips are reproducible: the plan's source_code_hash proves it is the same code), or plan again here."
+      condition     = fileexists(data.archive_file.this[0].output_path)
+      error_message = "The Lambda package ${data.archive_file.this[0].output_path} is not on this machine: a saved plan is being applied where it was not made. Either plan and apply in the same job, or carry the root module's .build/lambda/ directory with the plan file (the zips are reproducible: the plan's source_code_hash proves it is the same code), or plan again here."
     }
   }
 }

@@ -25,7 +25,7 @@ output "log_group_name" {
 
 output "source_code_hash" {
   description = "Base64 SHA-256 of the zip; changes only when the code does."
-  value       = module.package.source_code_hash
+  value       = try(data.archive_file.this[0].output_base64sha256, null)
 }
 
 output "dlq_arn" {

@@ -5,13 +5,23 @@ variable "create" {
 }
 
 variable "name" {
-  description = "Function name; also names its log group (/aws/lambda/<name>) and, with the region, its role."
+  description = "Function name; also names its log group (/aws/lambda/<name>) and, with the region, its role and zip."
   type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,64}$", var.name))
+    error_message = "name must be a Lambda function name: 1-64 letters, digits, '-' or '_'; got \"${var.name}\". Example: \"genesys-audit-alert\"."
+  }
 }
 
 variable "region" {
-  description = "AWS region of the function (provider v6 per-resource region)."
+  description = "AWS region of the function (provider v6 per-resource region; selects the regional Powertools layer)."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be an AWS region code such as \"eu-west-1\"; got \"${var.region}\"."
+  }
 }
 
 variable "account_id" {
@@ -36,8 +46,24 @@ variable "description" {
 }
 
 variable "handler_package" {
-  description = "Top-level package of lambda_src/ holding handler.py (alert, ingestion, consumer); also the role policy's name."
+  description = "Top-level package of lambda_src/ holding handler.py with a function named handler (alert, ingestion, consumer, ...); also the role policy's name."
   type        = string
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_]*$", var.handler_package))
+    error_message = "handler_package must be a Python package name such as \"alert\", \"ingestion\" or \"consumer\"; got \"${var.handler_package}\"."
+  }
+}
+
+variable "runtime" {
+  description = "Lambda runtime. The public Powertools layer name is derived from it."
+  type        = string
+  default     = "python3.12"
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be one of python3.11, python3.12, python3.13 (Powertools v3 layers exist for these); got \"${var.runtime}\"."
+  }
 }
 
 variable "policy_json" {
@@ -52,7 +78,15 @@ variable "environment" {
 }
 
 variable "package" {
-  description = "Lambda packaging: sources, architecture and the Powertools layer (see modules/lambda-package)."
+  description = <<-EOT
+    How the zip is built and which layers the function gets. `source_dir`: the Lambda sources (this
+    repository's lambda_src/ by default); `output_dir`: where the zip is written at plan time
+    (<root module>/.build/lambda by default); `architecture`: x86_64 or arm64. Powertools comes from a
+    layer, never from the zip: in the commercial partition the AWS-published public layer
+    arn:aws:lambda:<region>:017000801446:layer:AWSLambdaPowertoolsPythonV3-<runtime>-<arch>:<powertools_layer_version>;
+    in other partitions (GovCloud, China), whose layers are published under other accounts,
+    `powertools_layer_arn` is required (the plan is refused without it). `extra_layers` come after it.
+  EOT
   type = object({
     source_dir               = optional(string)
     output_dir               = optional(string)
@@ -62,6 +96,26 @@ variable "package" {
     extra_layers             = optional(list(string), [])
   })
   default = {}
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.package.architecture)
+    error_message = "package.architecture must be \"x86_64\" or \"arm64\"; got \"${var.package.architecture}\"."
+  }
+
+  validation {
+    condition     = var.package.powertools_layer_version >= 1 && floor(var.package.powertools_layer_version) == var.package.powertools_layer_version
+    error_message = "package.powertools_layer_version must be a positive whole number (the layer version, e.g. 27)."
+  }
+
+  validation {
+    condition     = var.package.powertools_layer_arn == null || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.package.powertools_layer_arn))
+    error_message = "package.powertools_layer_arn must be a versioned layer ARN like arn:aws:lambda:eu-west-1:123456789012:layer:powertools:3."
+  }
+
+  validation {
+    condition     = alltrue([for arn in var.package.extra_layers : can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", arn))])
+    error_message = "package.extra_layers must hold versioned layer ARNs like arn:aws:lambda:eu-west-1:123456789012:layer:name:1."
+  }
 }
 
 variable "memory_size" {

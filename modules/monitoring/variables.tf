@@ -27,8 +27,14 @@ variable "partition" {
 }
 
 variable "event_bus_name" {
-  description = "The bus the rules are on (alarm dimension)."
+  description = "The bus the rules are on (alarm dimension); null only with create = false."
   type        = string
+  default     = null
+
+  validation {
+    condition     = !var.create || var.event_bus_name != null
+    error_message = "event_bus_name is required: the bus the rules are on (the rule alarms' EventBusName dimension)."
+  }
 }
 
 variable "rule_names" {

@@ -117,7 +117,7 @@ variable "metrics_namespace" {
 }
 
 variable "package" {
-  description = "Lambda packaging (see modules/lambda-package)."
+  description = "Lambda packaging."
   type = object({
     source_dir               = optional(string)
     output_dir               = optional(string)

@@ -89,7 +89,7 @@ variable "reserved_concurrent_executions" {
 }
 
 variable "package" {
-  description = "Lambda packaging: sources, architecture and the Powertools layer (see modules/lambda-package)."
+  description = "Lambda packaging: sources, architecture and the Powertools layer."
   type = object({
     source_dir               = optional(string)
     output_dir               = optional(string)

@@ -109,7 +109,7 @@ variable "metrics_namespace" {
 }
 
 variable "package" {
-  description = "Lambda packaging: sources, architecture and the Powertools layer (see modules/lambda-package)."
+  description = "Lambda packaging: sources, architecture and the Powertools layer."
   type = object({
     source_dir               = optional(string)
     output_dir               = optional(string)

@@ -14,13 +14,26 @@ pytestmark = [pytest.mark.terraform, pytest.mark.xdist_group("terraform-modules"
 
 REPO = Path(__file__).resolve().parents[2]
 ROOT_MAIN = REPO / "main.tf"
-# Each module with create = false and nothing but its account and region (and the bus its writers would put on).
+# Each module with create = false and nothing but its account and region (and the bus its writers would put on);
+# the bus-reading modules get a null bus name, as the root gives them when the pipeline is off.
 DISABLED = {
     "splunk-firehose": {},
     "queue-consumer": {},
     "webhook-ingestion": {"event_bus_name": '"genesys-audit-webhook"'},
     "genesys-backfill": {"event_bus_name": '"genesys-audit-webhook"'},
+    "audit-rules": {
+        "event_bus_name": "null",
+        "destinations": '{ trail = { arn = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/events/t" } }',
+    },
+    "monitoring": {"event_bus_name": "null", "rule_names": '["genesys-audit-oauth-client-delete"]',
+                   "dead_letter_queue_names": "[]"},
+    "hunting": {"dashboard": "{ enabled = true, event_bus_name = null }"},
+    "event-bus": {},  # a partner bus with no partner event source: nothing to name
 }
+
+
+def _takes(module: str, variable: str) -> bool:
+    return f'variable "{variable}"' in (REPO / "modules" / module / "variables.tf").read_text()
 
 
 def test_disabled_modules_take_null_and_plan_nothing(tf_plan: Any, tmp_path: Path) -> None:
@@ -34,7 +47,7 @@ def test_disabled_modules_take_null_and_plan_nothing(tf_plan: Any, tmp_path: Pat
             for k, v in {
                 "create": "false",
                 "region": '"eu-west-1"',
-                "account_id": '"123456789012"',
+                **({"account_id": '"123456789012"'} if _takes(module, "account_id") else {}),
                 **arguments,
             }.items()
         )
@@ -65,6 +78,12 @@ def test_an_enabled_path_still_refuses_null_with_the_fix(tf_module_refusals: Any
         {"queue_kms_key_arn": "null"},
     )
     assert "queue_kms_key_arn must be the ARN of the KMS key encrypting the queue (the root module's key)" in output
+    output = tf_module_refusals("audit-rules", {"region": '"eu-west-1"', "account_id": '"123456789012"'},
+                                {"event_bus_name": "null"})
+    assert "event_bus_name is required: the name of the Genesys partner bus or the custom webhook bus" in output
+    output = tf_module_refusals("event-bus", {"region": '"eu-west-1"', "account_id": '"123456789012"'},
+                                {"event_source_suffix": "null"})
+    assert 'A partner bus (bus_type = "partner") needs its partner event source: partner_event_source_name' in output
 
 
 def test_every_module_takes_account_and_partition_from_the_root() -> None:

@@ -1,4 +1,4 @@
-"""modules/lambda-package planned offline: one reproducible zip per handler, Powertools from a layer."""
+"""modules/lambda-function's package planned offline: one reproducible zip per handler, Powertools from a layer."""
 
 from __future__ import annotations
 
@@ -36,12 +36,12 @@ def plan(tf_plan):
 
 
 def _scratch_tree(root: Path, lambda_src: Path) -> Path:
-    """lambda_src/, modules/lambda-package/ and the fixture at their repository paths, in a git work tree.
+    """lambda_src/, modules/lambda-function/ and the fixture at their repository paths, in a git work tree.
 
     The harness copies the git top level of what it plans, so the fixture's ../../../../ paths resolve
     the same way here as in the repository.
     """
-    shutil.copytree(REPO / "modules" / "lambda-package", root / "modules" / "lambda-package")
+    shutil.copytree(REPO / "modules" / "lambda-function", root / "modules" / "lambda-function")
     shutil.copytree(FIXTURE, root / FIXTURE_REL)
     shutil.copytree(lambda_src, root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(["git", "init", "-q", str(root)], check=True)
@@ -86,29 +86,38 @@ def _zip_names(plan: harness.Plan, fixture_dir: Path, handler: str, tmp_path: Pa
     return zipfile.ZipFile(_zip(plan, fixture_dir, handler, tmp_path)).namelist()
 
 
+def _function(plan: harness.Plan, handler: str) -> dict:
+    return plan.resource(f"module.{handler}.aws_lambda_function.this[0]").values
+
+
 def test_layers_public_powertools_by_region_and_architecture_or_user_built(plan):
-    assert plan.outputs["alert"]["layers"] == [f"{POWERTOOLS}-x86_64:27"]
-    assert plan.outputs["ingestion_layers"] == [f"{POWERTOOLS}-arm64:27"]
-    assert plan.outputs["consumer_layers"] == [
+    assert _function(plan, "alert")["layers"] == [f"{POWERTOOLS}-x86_64:27"]
+    assert _function(plan, "ingestion")["layers"] == [f"{POWERTOOLS}-arm64:27"]
+    assert _function(plan, "ingestion")["architectures"] == ["arm64"]
+    assert _function(plan, "consumer")["layers"] == [
         f"arn:aws:lambda:{REGION}:123456789012:layer:powertools-built-here:3",
         f"arn:aws:lambda:{REGION}:123456789012:layer:extra:1",
+    ]
+    assert _function(plan, "backfill")["layers"] == [
+        f"{POWERTOOLS}-x86_64:27", f"arn:aws:lambda:{REGION}:123456789012:layer:genesys-sdk:1",
     ]
 
 
 def test_function_takes_handler_hash_and_layers_from_the_package(plan):
-    fn = plan.resource("aws_lambda_function.alert").values
+    fn = _function(plan, "alert")
     archive = plan.data_sources("archive_file")
     alert = next(d for d in archive if d.address.startswith("module.alert."))
     assert fn["source_code_hash"] == alert.values["output_base64sha256"]
     assert fn["filename"] == alert.values["output_path"]
     assert fn["filename"].endswith(f"/.build/lambda/pkg-alert-{REGION}.zip")
     assert fn["handler"] == "alert.handler.handler"
-    assert fn["layers"] == [f"{POWERTOOLS}-x86_64:27"]
+    assert fn["runtime"] == "python3.12"
 
 
 def test_create_false_builds_nothing(plan):
-    assert plan.outputs["disabled"] == {"filename": None, "source_code_hash": None, "layers": []}
+    assert plan.outputs["disabled"] == {"function_name": None, "source_code_hash": None}
     assert [d.address for d in plan.data_sources() if d.address.startswith("module.disabled")] == []
+    assert [r.address for r in plan.resources() if r.address.startswith("module.disabled")] == []
 
 
 def test_the_repository_zips_carry_only_our_code(plan, tmp_path):
@@ -279,50 +288,52 @@ def test_hash_is_stable_across_plans_and_changes_only_with_the_code(plan, tmp_pa
     assert {k: v for k, v in changed.items() if k != "alert"} == {
         k: v for k, v in first.items() if k != "alert"
     }
-    assert changed_plan.resource("aws_lambda_function.alert").values["source_code_hash"] == changed["alert"]
+    assert _function(changed_plan, "alert")["source_code_hash"] == changed["alert"]
 
 
 # -- every validation, in one plan -----------------------------------------------------------------
 
-VALID = {"name": '"pkg"', "handler_package": '"alert"', "region": '"eu-west-1"'}
+VALID = {
+    "name": '"pkg"', "description": '"d"', "handler_package": '"alert"', "region": '"eu-west-1"',
+    "account_id": '"123456789012"', "policy_json": '"{}"',
+    "kms_key_arn": '"arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555"',
+}
 INVALID = {
-    "name": ('"pkg/alert"', "name may contain only letters, digits, '.', '_' and '-'"),
+    "name": ('"pkg/alert"', "name must be a Lambda function name: 1-64 letters, digits, '-' or '_'"),
     "handler_package": ('"alert-handler"', "handler_package must be a Python package name"),
     "region": ('"EU"', 'region must be an AWS region code such as "eu-west-1"; got "EU"'),
     "runtime": ('"python3.9"', "runtime must be one of python3.11, python3.12, python3.13"),
-    "architecture": ('"sparc"', 'architecture must be "x86_64" or "arm64"; got "sparc"'),
-    "powertools_layer": (
-        '{ version = 0, arn = "powertools" }',
-        "powertools_layer.version must be a positive whole number",
+    "package": (
+        '{ architecture = "sparc", powertools_layer_version = 0, powertools_layer_arn = "powertools", '
+        'extra_layers = ["layer"] }',
+        'package.architecture must be "x86_64" or "arm64"; got "sparc"',
     ),
-    "extra_layers": ('["layer"]', "extra_layers must hold versioned layer ARNs"),
 }
-ALSO_REPORTED = ["powertools_layer.arn must be a versioned layer ARN"]
+ALSO_REPORTED = [
+    "package.powertools_layer_version must be a positive whole number",
+    "package.powertools_layer_arn must be a versioned layer ARN",
+    "package.extra_layers must hold versioned layer ARNs",
+]
 
 
-def test_every_validation_names_the_fix(tf_try_plan, tmp_path):
-    root = tmp_path / "tree"
-    shutil.copytree(REPO / "modules" / "lambda-package", root / "modules" / "lambda-package")
-    calls = []
-    for variable, (value, _) in INVALID.items():
-        body = "\n".join(f"  {k} = {v}" for k, v in {**VALID, variable: value}.items())
-        calls.append(f'module "bad_{variable}" {{\n  source = "../modules/lambda-package"\n{body}\n}}\n')
-    (root / "invalid").mkdir()
-    (root / "invalid" / "main.tf").write_text("\n".join(calls))
-    subprocess.run(["git", "init", "-q", str(root)], check=True)
-    outcome = tf_try_plan(root / "invalid")
-    assert not outcome.ok
-    output = " ".join(outcome.output.replace("│", " ").split())
+def test_every_validation_names_the_fix(tf_module_refusals):
+    output = tf_module_refusals("lambda-function", VALID, {k: value for k, (value, _) in INVALID.items()})
     for variable, (_, message) in INVALID.items():
         assert message in output, f"{variable}: {message!r} not reported"
     for message in ALSO_REPORTED:
         assert message in output
 
 
+def test_a_partition_without_a_known_powertools_publisher_asks_for_the_layer(tf_module_refusals):
+    output = tf_module_refusals("lambda-function", VALID, {"partition": '"aws-us-gov"'})
+    assert 'No public Powertools layer is known for partition "aws-us-gov"' in output
+    assert "package.powertools_layer_arn here" in output
+
+
 def test_checkov_skips_in_our_modules_sit_in_a_block_and_give_a_reason():
     """`make checkov` must report 0 failed; each skip explains itself where it applies."""
     skips = 0
-    for module in ("lambda-package", "lambda-function", "alerting", "webhook-ingestion", "splunk-firehose"):
+    for module in ("lambda-function", "alerting", "webhook-ingestion", "splunk-firehose"):
         for tf in (REPO / "modules" / module).glob("*.tf"):
             for number, line in enumerate(tf.read_text().splitlines(), 1):
                 if "checkov:skip" not in line:
