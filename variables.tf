@@ -1,5 +1,5 @@
 variable "create" {
-  description = "Create the pipeline. false creates nothing (the module \"disabled\" in examples/complete proves it)."
+  description = "Create the pipeline. false creates nothing and outputs nulls (tests/terraform/fixtures/disabled_root proves it)."
   type        = bool
   default     = true
 }

@@ -5,7 +5,9 @@ default set-up (the bundled trimmed schema, one stand-in per process reattached 
 command). Measured side by side, interleaved, in one run so that the machine's load hits every variant
 alike:
 
-- `default`: bundled trimmed schema, reattached stand-in;
+- `default`: bundled trimmed schema, reattached stand-in, Terraform's GOGC set by the harness
+  (`terraform.GOGC`);
+- `gogc100`: the same with Go's default collector target (GOGC=100);
 - `started`: bundled trimmed schema, Terraform starting a stand-in per provider per command;
 - `full`   (with `--full-schema FILE`, a complete `terraform providers schema -json` document):
   the full schema, Terraform-started stand-ins, i.e. the set-up before the trimmed schema and reattach.
@@ -54,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args(argv)
 
-    bundled = {schemas.SCHEMA_ENV: None, schemas.SHARED_ENV: None, "TF_PROVIDERS": "standin"}
+    bundled = {schemas.SCHEMA_ENV: None, schemas.SHARED_ENV: None, "TF_PROVIDERS": "standin", "GOGC": None}
     variants: dict[str, dict[str, str | None]] = {
         "default": {**bundled, harness.REATTACH_ENV: "1"},
+        "gogc100": {**bundled, harness.REATTACH_ENV: "1", "GOGC": "100"},
         "started": {**bundled, harness.REATTACH_ENV: "0"},
     }
     if args.full_schema:

@@ -1,7 +1,7 @@
 # Every option of the core pipeline in one region: partner bus with archive, the full catalog with a
 # severity override and a custom rule, exclusions of our own automation (the infinite-loop guard),
-# trail, detections queue, alarms to an ops topic. The module "disabled" proves create = false
-# creates nothing. Plans with no variables (org id, suffix and account are obviously fake).
+# trail, detections queue, alarms to an ops topic. Plans with no variables (org id, suffix and account
+# are obviously fake).
 
 provider "aws" {
   region = var.region
@@ -82,13 +82,4 @@ module "genesys_audit" {
   threshold = { enabled = true }
 
   tags = { Environment = "example", Owner = "security" }
-}
-
-module "disabled" {
-  source = "../.."
-
-  create              = false
-  region              = var.region
-  genesys_org_id      = var.genesys_org_id
-  event_source_suffix = var.event_source_suffix
 }

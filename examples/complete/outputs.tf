@@ -7,8 +7,3 @@ output "rules" {
   description = "Rules by key with severity and destinations."
   value       = { for k, r in module.genesys_audit.rules : k => { name = r.name, severity = r.severity, destinations = r.destinations } }
 }
-
-output "disabled" {
-  description = "The disabled pipeline's outputs (all null or empty)."
-  value       = module.disabled.pipeline
-}

@@ -3,7 +3,9 @@
 # one place, with retry policy and a dead-letter queue, and that queue's policy.
 
 locals {
-  catalog     = jsondecode(file("${path.module}/catalog.json")).rules
+  # Nothing to compile when the module creates nothing (a `for ... if` skips its elements; a conditional
+  # would evaluate both branches).
+  catalog     = [for r in jsondecode(file("${path.module}/catalog.json")).rules : r if var.create]
   detail_type = ["v2.audits.entitytype.{id}.entityid.{id}"]
 
   # Trusted CIDRs become whole-octet prefixes ("10.20.") for anything-but prefix: EventBridge has no
@@ -77,7 +79,7 @@ locals {
       runbook_url  = r.runbook_url
       destinations = r.destinations
       pattern      = jsonencode(jsondecode(r.event_pattern))
-    } },
+    } if var.create },
     { for k, r in {
       all-audits = {
         title        = "All Genesys audit events except noise (trail)"
@@ -90,7 +92,7 @@ locals {
           local.trail_body_json == "{}" ? {} : { detail = { eventBody = jsondecode(local.trail_body_json) } }
         ))
       }
-    } : k => r if var.trail_rule.enabled },
+    } : k => r if var.create && var.trail_rule.enabled },
   )
 
   rule_names = { for k in keys(local.rules) : k => "${var.name}-${k}" }

@@ -56,9 +56,16 @@ def test_every_example_plans_its_inventory(tf_plan, example):
     assert len(plan.resources()) == inventory["total"]
 
 
-def test_disabled_module_creates_nothing(complete):
-    assert [r.address for r in complete.resources() if r.address.startswith("module.disabled")] == []
-    assert [r.address for r in complete.data_sources() if r.address.startswith("module.disabled.module")] == []
+def test_disabled_module_creates_nothing_and_outputs_nulls(tf_plan):
+    plan = tf_plan(Path(__file__).parent / "fixtures" / "disabled_root")
+    assert plan.resources() == []
+    # the root reads the caller identity and partition; none of its modules reads anything
+    assert [d.address for d in plan.data_sources() if d.address.startswith("module.disabled.module")] == []
+    pipeline = plan.raw["output_changes"]["pipeline"]["after"]
+    ids = {k: v for k, v in pipeline.items() if k not in ("region", "rule_arns", "dlq_urls")}
+    assert ids == dict.fromkeys(ids) and len(ids) == 15, ids
+    assert pipeline["rule_arns"] == []
+    assert pipeline["dlq_urls"] == dict.fromkeys(["targets", "bus", "queue", "alert"])
 
 
 def test_partner_bus_is_named_exactly_after_the_partner_source(complete):
