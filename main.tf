@@ -366,8 +366,7 @@ module "threshold" {
   account_id = local.account_id
   partition  = local.partition
   rules      = local.threshold_rules
-  # Built from its name (modules/alerting names the topic after itself), not read from the topic resource.
-  alert_topic_arn                = "arn:${local.partition}:sns:${var.region}:${local.account_id}:${var.name}-alert"
+  alert_topic_arn                = module.alerting.topic_arn
   alert_topic_kms_key_arn        = module.alerting.kms_key_arn
   kms_key_arn                    = local.key_arn
   claim_seconds                  = var.threshold.claim_seconds

@@ -24,8 +24,9 @@ output "log_group_name" {
 }
 
 output "topic_arn" {
-  description = "ARN of the SNS alert topic (subscribe more endpoints, or alarm into it)."
-  value       = try(aws_sns_topic.this[0].arn, null)
+  description = "ARN of the SNS alert topic (subscribe more endpoints, or alarm into it): known at plan time, and whoever reads it is ordered after the topic."
+  value       = var.create ? local.topic_arn : null
+  depends_on  = [aws_sns_topic.this]
 }
 
 output "topic_name" {
@@ -79,10 +80,11 @@ output "alerting" {
     function_arn           = module.function.function_arn
     role_arn               = module.function.role_arn
     log_group_name         = module.function.log_group_name
-    topic_arn              = aws_sns_topic.this[0].arn
+    topic_arn              = local.topic_arn
     dlq_arn                = module.function.dlq_arn
     dlq_name               = module.function.dlq_name
     idempotency_table_name = aws_dynamodb_table.idempotency[0].name
     kms_key_arn            = local.kms_key_arn
   } : null
+  depends_on = [aws_sns_topic.this]
 }

@@ -45,12 +45,13 @@ variable "rules" {
 }
 
 variable "alert_topic_arn" {
-  description = "SNS topic the threshold alerts are published to (modules/alerting `topic_arn`)."
+  description = "SNS topic the threshold alerts are published to (modules/alerting `topic_arn`); null only with create = false."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^arn:[^:]+:sns:[^:]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alert_topic_arn))
-    error_message = "alert_topic_arn must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got \"${var.alert_topic_arn}\": pass modules/alerting's topic_arn (enable alerting)."
+    condition     = !var.create || (var.alert_topic_arn != null && can(regex("^arn:[^:]+:sns:[^:]+:[0-9]{12}:[A-Za-z0-9_-]+$", var.alert_topic_arn)))
+    error_message = "alert_topic_arn must be an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME), got ${jsonencode(var.alert_topic_arn)}: pass modules/alerting's topic_arn (enable alerting)."
   }
 }
 

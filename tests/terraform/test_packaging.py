@@ -27,7 +27,7 @@ FIXTURE = Path(__file__).parent / "fixtures" / "packaging"
 FIXTURE_REL = FIXTURE.relative_to(REPO)
 REGION = "eu-west-1"
 POWERTOOLS = f"arn:aws:lambda:{REGION}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python312"
-HANDLERS = ("alert", "ingestion", "consumer", "backfill")
+HANDLERS = ("alert", "ingestion", "consumer", "backfill", "threshold")
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +172,7 @@ SETTINGS_ENV = {
     "GENESYS_REGION": "mypurecloud.ie",
     "GENESYS_CREDENTIALS_SECRET_ARN": f"arn:aws:secretsmanager:{REGION}:123456789012:secret:genesys",
     "CHECKPOINT_PARAMETER_NAME": "/genesys-audit/backfill/checkpoint",
+    "THRESHOLD_TABLE_NAME": "genesys-audit-threshold",
 }
 
 
@@ -212,7 +213,7 @@ def test_each_zip_imports_with_only_the_runtime_and_its_layers(plan, tmp_path, h
         f"importlib.import_module({handler + '.handler'!r})\n"
         f"for name in {modules!r}:\n    importlib.import_module(name)\n"
         "print(json.dumps(sorted(m.__name__ for m in list(sys.modules.values()) "
-        "if m.__name__.split('.')[0] in ('genesys_audit', 'alert', 'ingestion', 'consumer', 'backfill'))))\n"
+        f"if m.__name__.split('.')[0] in {('genesys_audit', *HANDLERS)!r})))\n"
     )
     done = subprocess.run(
         [sys.executable, "-I", "-S", "-c", code], env={"PATH": os.environ.get("PATH", ""), **SETTINGS_ENV},
