@@ -360,12 +360,12 @@ module "alerting" {
 module "threshold" {
   source = "./modules/threshold-alerts"
 
-  create     = local.create_threshold
-  name       = local.threshold_name
-  region     = var.region
-  account_id = local.account_id
-  partition  = local.partition
-  rules      = local.threshold_rules
+  create                         = local.create_threshold
+  name                           = local.threshold_name
+  region                         = var.region
+  account_id                     = local.account_id
+  partition                      = local.partition
+  rules                          = local.threshold_rules
   alert_topic_arn                = module.alerting.topic_arn
   alert_topic_kms_key_arn        = module.alerting.kms_key_arn
   kms_key_arn                    = local.key_arn
