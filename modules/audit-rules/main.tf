@@ -114,7 +114,6 @@ locals {
   target_inputs = { for k, t in local.targets : k => try(var.destinations[t.destination].rule_input_transformers[t.rule], var.destinations[t.destination].input_transformer) }
 
   dlq_name = "${var.name}-targets-dlq"
-  dlq_arn  = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${local.dlq_name}"
   has_dlq  = var.create && length(local.targets) > 0
   # Every targeted rule may dead-letter: their exact ARNs while they fit, else the pipeline's rule pattern.
   dlq_source_arns = var.create ? sort([for k in local.targeted_rules : local.rule_arns[k]]) : []
@@ -147,58 +146,18 @@ resource "aws_cloudwatch_event_rule" "this" {
   )
 }
 
-resource "aws_sqs_queue" "dlq" {
-  count = local.has_dlq ? 1 : 0
+# The targets' dead-letter queue: every targeted rule may dead-letter into it.
+module "dlq" {
+  source = "../sqs-queue"
 
-  region                    = var.region
-  name                      = local.dlq_name
-  message_retention_seconds = 1209600
-  kms_master_key_id         = var.dlq_kms_key_arn
-  sqs_managed_sse_enabled   = var.dlq_kms_key_arn == null ? true : null
-  tags                      = var.tags
-}
-
-data "aws_iam_policy_document" "dlq" {
-  count = local.has_dlq ? 1 : 0
-
-  statement {
-    sid       = "EventBridgeDeadLettersFromOurRules"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.dlq_arn]
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-    condition {
-      test     = local.dlq_source.test
-      variable = "aws:SourceArn"
-      values   = local.dlq_source.values
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [local.dlq_arn]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "dlq" {
-  count = local.has_dlq ? 1 : 0
-
-  region    = var.region
-  queue_url = aws_sqs_queue.dlq[0].id
-  policy    = data.aws_iam_policy_document.dlq[0].json
+  create              = local.has_dlq
+  name                = local.dlq_name
+  region              = var.region
+  account_id          = var.account_id
+  partition           = var.partition
+  kms_key_arn         = var.dlq_kms_key_arn
+  eventbridge_senders = { sid = "EventBridgeDeadLettersFromOurRules", test = local.dlq_source.test, source_arns = local.dlq_source.values }
+  tags                = var.tags
 }
 
 resource "aws_cloudwatch_event_target" "this" {
@@ -224,10 +183,8 @@ resource "aws_cloudwatch_event_target" "this" {
     maximum_event_age_in_seconds = var.retry_policy.maximum_event_age_in_seconds
   }
 
+  # The queue's ARN is read once its policy lets EventBridge dead-letter, before the first event can fail.
   dead_letter_config {
-    arn = aws_sqs_queue.dlq[0].arn
+    arn = module.dlq.arn
   }
-
-  # EventBridge must be allowed to dead-letter before the first event can fail.
-  depends_on = [aws_sqs_queue_policy.dlq]
 }

@@ -30,12 +30,12 @@ output "target_ids" {
 
 output "dlq_arn" {
   description = "ARN of the targets' dead-letter queue, or null when there are no targets."
-  value       = local.has_dlq ? local.dlq_arn : null
+  value       = module.dlq.arn
 }
 
 output "dlq_url" {
   description = "URL of the targets' dead-letter queue (null without one)."
-  value       = try(aws_sqs_queue.dlq[0].url, null)
+  value       = module.dlq.url
 }
 
 output "dlq_name" {

@@ -10,65 +10,23 @@ locals {
   bus_arn      = local.bus_name == null ? null : "arn:${var.partition}:events:${var.region}:${var.account_id}:event-bus/${local.bus_name}"
   archive_name = substr("${var.name}-${var.region}", 0, 48)
   dlq_name     = "${var.name}-bus-dlq"
-  dlq_arn      = "arn:${var.partition}:sqs:${var.region}:${var.account_id}:${local.dlq_name}"
   has_dlq      = var.create && var.dead_letter_queue
 }
 
 # The bus's dead-letter queue: with a customer managed key, an event EventBridge cannot encrypt or
 # decrypt (KMS error) is sent here instead of being dropped silently.
-resource "aws_sqs_queue" "dlq" {
-  count = local.has_dlq ? 1 : 0
+module "dlq" {
+  source = "../sqs-queue"
 
-  region                            = var.region
-  name                              = local.dlq_name
-  message_retention_seconds         = var.dead_letter_queue_message_retention_seconds
-  kms_master_key_id                 = var.kms_key_arn
-  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
-  kms_data_key_reuse_period_seconds = 300
-  tags                              = var.tags
-}
-
-data "aws_iam_policy_document" "dlq" {
-  count = local.has_dlq ? 1 : 0
-
-  statement {
-    sid       = "EventBridgeDeadLettersFromThisBus"
-    actions   = ["sqs:SendMessage"]
-    resources = [local.dlq_arn]
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [local.bus_arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [local.dlq_arn]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "dlq" {
-  count = local.has_dlq ? 1 : 0
-
-  region    = var.region
-  queue_url = aws_sqs_queue.dlq[0].id
-  policy    = data.aws_iam_policy_document.dlq[0].json
+  create                    = local.has_dlq
+  name                      = local.dlq_name
+  region                    = var.region
+  account_id                = var.account_id
+  partition                 = var.partition
+  kms_key_arn               = var.kms_key_arn
+  message_retention_seconds = var.dead_letter_queue_message_retention_seconds
+  eventbridge_senders       = { sid = "EventBridgeDeadLettersFromThisBus", test = "ArnEquals", source_arns = compact([local.bus_arn]) }
+  tags                      = var.tags
 }
 
 data "aws_cloudwatch_event_source" "genesys" {
@@ -88,15 +46,13 @@ resource "aws_cloudwatch_event_bus" "this" {
   description        = var.type == "partner" ? "Genesys Cloud audit events (partner source)" : "Genesys Cloud audit events (webhook ingestion)"
   tags               = var.tags
 
+  # The queue's ARN is read once its policy lets EventBridge dead-letter: the bus can fail an event only after.
   dynamic "dead_letter_config" {
-    for_each = local.has_dlq ? [1] : []
+    for_each = local.has_dlq ? [module.dlq.arn] : []
     content {
-      arn = aws_sqs_queue.dlq[0].arn
+      arn = dead_letter_config.value
     }
   }
-
-  # EventBridge must be allowed to dead-letter before the bus can fail an event.
-  depends_on = [aws_sqs_queue_policy.dlq]
 }
 
 # EventBridge archives have no deletion protection and Terraform's prevent_destroy cannot take a

@@ -25,10 +25,10 @@ output "dlq_name" {
 
 output "dlq_arn" {
   description = "ARN of the bus's dead-letter queue, or null."
-  value       = local.has_dlq ? local.dlq_arn : null
+  value       = module.dlq.arn
 }
 
 output "dlq_url" {
   description = "URL of the bus's dead-letter queue (null without one)."
-  value       = try(aws_sqs_queue.dlq[0].url, null)
+  value       = module.dlq.url
 }

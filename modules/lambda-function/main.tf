@@ -191,7 +191,7 @@ resource "aws_lambda_function" "this" {
   }
 
   dynamic "dead_letter_config" {
-    for_each = local.create_dlq ? [aws_sqs_queue.dlq[0].arn] : []
+    for_each = local.create_dlq ? [module.dlq.arn] : []
     content {
       target_arn = dead_letter_config.value
     }
@@ -243,41 +243,15 @@ resource "aws_lambda_function_event_invoke_config" "this" {
 # Dead-letter queue of asynchronous invocations that failed every retry (KMS, TLS only)
 ################################################################################
 
-resource "aws_sqs_queue" "dlq" {
-  count = local.create_dlq ? 1 : 0
+module "dlq" {
+  source = "../sqs-queue"
 
-  region                            = var.region
-  name                              = local.dlq_name
-  message_retention_seconds         = var.dead_letter.message_retention_seconds
-  kms_master_key_id                 = var.kms_key_arn
-  kms_data_key_reuse_period_seconds = 300
-  tags                              = var.tags
-}
-
-data "aws_iam_policy_document" "dlq" {
-  count = local.create_dlq ? 1 : 0
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["sqs:*"]
-    resources = [local.dlq_arn]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
-}
-
-resource "aws_sqs_queue_policy" "dlq" {
-  count = local.create_dlq ? 1 : 0
-
-  region    = var.region
-  queue_url = aws_sqs_queue.dlq[0].id
-  policy    = data.aws_iam_policy_document.dlq[0].json
+  create                    = local.create_dlq
+  name                      = local.dlq_name
+  region                    = var.region
+  account_id                = local.account_id
+  partition                 = local.partition
+  kms_key_arn               = var.kms_key_arn
+  message_retention_seconds = try(var.dead_letter.message_retention_seconds, 1209600)
+  tags                      = var.tags
 }

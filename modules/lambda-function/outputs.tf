@@ -30,15 +30,15 @@ output "source_code_hash" {
 
 output "dlq_arn" {
   description = "ARN of the function's dead-letter queue, or null without one."
-  value       = try(aws_sqs_queue.dlq[0].arn, null)
+  value       = module.dlq.arn
 }
 
 output "dlq_name" {
   description = "Name of the function's dead-letter queue, or null without one."
-  value       = try(aws_sqs_queue.dlq[0].name, null)
+  value       = module.dlq.name
 }
 
 output "dlq_url" {
   description = "URL of the function's dead-letter queue, or null without one."
-  value       = try(aws_sqs_queue.dlq[0].url, null)
+  value       = module.dlq.url
 }

@@ -1,7 +1,6 @@
 output "queue_arn" {
-  description = "ARN of the queue. Known once the queue exists, so what reads from it (an event source mapping) is made after it."
-  value       = var.create ? local.queue_arn : null
-  depends_on  = [aws_sqs_queue.this]
+  description = "ARN of the queue, known at plan time; what reads it (an event source mapping, a target) is made after the queue and its policy."
+  value       = module.queue.arn
 }
 
 output "queue_name" {
@@ -11,17 +10,17 @@ output "queue_name" {
 
 output "queue_url" {
   description = "URL of the queue."
-  value       = var.create ? aws_sqs_queue.this[0].url : null
+  value       = module.queue.url
 }
 
 output "dlq_arn" {
   description = "ARN of the dead-letter queue."
-  value       = var.create ? local.dlq_arn : null
+  value       = module.dlq.arn
 }
 
 output "dlq_url" {
   description = "URL of the dead-letter queue."
-  value       = try(aws_sqs_queue.dlq[0].url, null)
+  value       = module.dlq.url
 }
 
 output "dlq_name" {
@@ -30,7 +29,6 @@ output "dlq_name" {
 }
 
 output "destination" {
-  description = "The queue as an audit-rules destination. Known once the queue policy exists, so the targets are put after it."
-  value       = var.create ? { arn = local.queue_arn } : null
-  depends_on  = [aws_sqs_queue_policy.this]
+  description = "The queue as an audit-rules destination, read once the queue policy exists, so the targets are put after it."
+  value       = var.create ? { arn = module.queue.arn } : null
 }

@@ -48,7 +48,7 @@ def _statements(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def test_plans_the_whole_stack_once(plan):
     counts = {}
     for r in plan.resources():
-        if r.module_address in (M, f"{M}.module.function", f"{M}.module.kms"):
+        if r.module_address in (M, f"{M}.module.function", f"{M}.module.function.module.dlq", f"{M}.module.kms"):
             counts[r.type] = counts.get(r.type, 0) + 1
     assert counts == {
         "aws_cloudwatch_log_group": 1,
@@ -176,7 +176,7 @@ def test_function_packaging_environment_and_logging(plan):
     assert fn["logging_config"][0]["log_group"] == f"/aws/lambda/{NAME}"
     assert fn["tracing_config"] == [{"mode": "PassThrough"}]
     fn_unknown = plan.resource(f"{M}.module.function.aws_lambda_function.this[0]").unknown
-    assert fn_unknown["dead_letter_config"] == [{"target_arn": True}]  # the module's DLQ
+    assert fn["dead_letter_config"] == [{"target_arn": f"arn:aws:sqs:{REGION}:{ACCOUNT}:{NAME}-dlq"}]  # its DLQ
     assert fn_unknown["kms_key_arn"] is True  # the module's key
     log_group = plan.resource(f"{M}.module.function.aws_cloudwatch_log_group.this[0]")
     assert log_group.values["retention_in_days"] == 365 and log_group.unknown["kms_key_id"] is True
@@ -232,13 +232,13 @@ def test_lambda_permissions_are_scoped_to_each_rule_arn(plan):
 
 def test_dlq_policy_is_tls_only_and_eventbridge_has_no_grant(plan):
     """The queue takes the function's failed invocations only; EventBridge dead-letters to the pipeline's queue."""
-    policy = plan.resource(f"{M}.module.function.aws_sqs_queue_policy.dlq[0]").json("policy")
+    policy = plan.resource(f"{M}.module.function.module.dlq.aws_sqs_queue_policy.this[0]").json("policy")
     statements = _statements(policy)
     assert set(statements) == {"DenyInsecureTransport"}
     deny = statements["DenyInsecureTransport"]
     assert deny["Effect"] == "Deny" and deny["Resource"] == DLQ_ARN
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
-    queue = plan.resource(f"{M}.module.function.aws_sqs_queue.dlq[0]")
+    queue = plan.resource(f"{M}.module.function.module.dlq.aws_sqs_queue.this[0]")
     assert queue.values["message_retention_seconds"] == 1209600 and queue.unknown["kms_master_key_id"] is True
 
 
@@ -300,7 +300,7 @@ def test_a_caller_key_tracing_and_vpc_take_the_optional_branches(plan):
     assert fn["architectures"] == ["arm64"] and fn["layers"][0].endswith("-python312-arm64:27")
     assert fn["environment"][0]["variables"]["TEAMS_SECRET_ARN"].endswith(":secret:genesys-audit/teams-AbCdEf")
     assert "SLACK_SECRET_ARN" not in fn["environment"][0]["variables"]
-    for resource in ("aws_sns_topic.this[0]", "module.function.aws_sqs_queue.dlq[0]"):
+    for resource in ("aws_sns_topic.this[0]", "module.function.module.dlq.aws_sqs_queue.this[0]"):
         encrypted = plan.resource(f"{own}.{resource}").values
         assert encrypted["kms_master_key_id"] == key
     statements = {
@@ -321,7 +321,7 @@ def test_a_caller_key_tracing_and_vpc_take_the_optional_branches(plan):
         "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole",
     ]
     # Without rules, the DLQ and topic policies keep only what needs no rule ARN.
-    dlq = plan.resource(f"{own}.module.function.aws_sqs_queue_policy.dlq[0]").json("policy")
+    dlq = plan.resource(f"{own}.module.function.module.dlq.aws_sqs_queue_policy.this[0]").json("policy")
     assert [s["Sid"] for s in dlq["Statement"]] == ["DenyInsecureTransport"]
     topic = plan.resource(f"{own}.aws_sns_topic_policy.this[0]").json("policy")
     assert [s["Sid"] for s in topic["Statement"]] == ["AlertFunctionPublishes", "DenyInsecureTransport"]

@@ -163,7 +163,7 @@ def test_queue_policy_allows_only_our_rules_by_exact_arn(complete):
         if k != "all-audits" and k not in THRESHOLD_ONLY
     )
     policies = {r.address: r.json("policy") for r in complete.resources("aws_sqs_queue_policy")}
-    queue = policies["module.genesys_audit.module.queue.aws_sqs_queue_policy.this[0]"]
+    queue = policies["module.genesys_audit.module.queue.module.queue.aws_sqs_queue_policy.this[0]"]
     allow, deny = queue["Statement"]
     assert allow["Effect"] == "Allow" and allow["Action"] == "sqs:SendMessage"
     assert allow["Principal"] == {"Service": "events.amazonaws.com"}

@@ -29,6 +29,7 @@ DISABLED = {
                    "dead_letter_queue_names": "[]"},
     "hunting": {"dashboard": "{ enabled = true, event_bus_name = null }"},
     "event-bus": {},  # a partner bus with no partner event source: nothing to name
+    "sqs-queue": {"name": '"genesys-audit-detections"'},
 }
 
 

@@ -36,12 +36,14 @@ def plan(tf_plan):
 
 
 def _scratch_tree(root: Path, lambda_src: Path) -> Path:
-    """lambda_src/, modules/lambda-function/ and the fixture at their repository paths, in a git work tree.
+    """lambda_src/, modules/lambda-function/ (with the sqs-queue module it calls) and the fixture at their
+    repository paths, in a git work tree.
 
     The harness copies the git top level of what it plans, so the fixture's ../../../../ paths resolve
     the same way here as in the repository.
     """
-    shutil.copytree(REPO / "modules" / "lambda-function", root / "modules" / "lambda-function")
+    for module in ("lambda-function", "sqs-queue"):
+        shutil.copytree(REPO / "modules" / module, root / "modules" / module)
     shutil.copytree(FIXTURE, root / FIXTURE_REL)
     shutil.copytree(lambda_src, root / "lambda_src", ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run(["git", "init", "-q", str(root)], check=True)

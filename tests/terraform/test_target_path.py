@@ -98,9 +98,12 @@ def _module_configs(module: dict[str, Any], prefix: str = "") -> Iterator[tuple[
 
 
 def test_targets_reference_their_rule_resource_and_wait_for_the_dlq_policy(applied):
-    """PutTargets is ordered after PutRule only if the target's `rule` references the rule resource."""
+    """PutTargets is ordered after PutRule only if the target's `rule` references the rule resource, and
+    after the dead-letter queue's policy only if its dead-letter ARN comes from the sqs-queue output that
+    depends on that policy."""
     targets = []
-    for prefix, module in _module_configs(applied.raw["configuration"]["root_module"]):
+    configs = dict(_module_configs(applied.raw["configuration"]["root_module"]))
+    for prefix, module in configs.items():
         for resource in module.get("resources", []):
             if resource["type"] == "aws_cloudwatch_event_target":
                 address = f"{prefix}{resource['address']}"
@@ -108,7 +111,10 @@ def test_targets_reference_their_rule_resource_and_wait_for_the_dlq_policy(appli
                 references = resource["expressions"]["rule"].get("references", [])
                 assert any(r.startswith("aws_cloudwatch_event_rule.") for r in references), (address, references)
                 if "dead_letter_config" in resource["expressions"]:
-                    assert "aws_sqs_queue_policy.dlq" in resource.get("depends_on", []), address
+                    (dead_letter,) = resource["expressions"]["dead_letter_config"]
+                    assert "module.dlq.arn" in dead_letter["arn"].get("references", []), address
+                    queue_module = configs[f"{prefix}module.dlq."]
+                    assert queue_module["outputs"]["arn"]["depends_on"] == ["aws_sqs_queue_policy.this"]
     # Audit events reach their destinations through one block; the backfill's schedule is its trigger.
     pipeline = [t for t in targets if t.startswith("module.genesys_audit.") and ".module.backfill." not in t]
     assert pipeline == [f"{RULES}.aws_cloudwatch_event_target.this"]
@@ -415,3 +421,18 @@ def test_reserved_concurrency_is_optional_for_accounts_with_a_low_quota(tf_plan)
     assert default.resource(alert).values["reserved_concurrent_executions"] == 5
     unreserved = tf_plan(PIPELINE, reserved_concurrency={"alert": None, "ingestion": None, "backfill": None})
     assert unreserved.resource(alert).values.get("reserved_concurrent_executions") in (None, -1)
+
+
+def test_a_queue_policy_always_names_its_senders(tf_module_refusals):
+    """modules/sqs-queue, behind every queue of the pipeline: EventBridge may send only for the ARNs given,
+    compared with ArnEquals or ArnLike; a queue name SQS would refuse is refused at plan time."""
+    output = tf_module_refusals(
+        "sqs-queue",
+        {"name": '"genesys-audit-targets-dlq"', "region": '"eu-west-1"', "account_id": '"123456789012"'},
+        {
+            "eventbridge_senders": '{ sid = "Anyone", test = "StringLike", source_arns = ["*"] }',
+            "name": '"genesys-audit-dlq.fifo"',
+        },
+    )
+    assert 'eventbridge_senders.test must be "ArnEquals" (exact ARNs) or "ArnLike" (a pattern)' in output
+    assert "name must be an SQS queue name: 1-80 letters, digits, '-' or '_' (no .fifo)" in output
