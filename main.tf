@@ -340,6 +340,7 @@ module "alerting" {
   account_id           = local.account_id
   partition            = local.partition
   rules                = local.alert_rules
+  rule_arn_pattern     = module.rules.rule_arn_pattern
   email_subscriptions  = var.alerting.email_subscriptions
   https_subscriptions  = var.alerting.https_subscriptions
   slack_secret_arn     = var.alerting.slack_secret_arn

@@ -294,19 +294,33 @@ module "function" {
 }
 
 ################################################################################
-# EventBridge -> function: one permission per alert rule, naming exactly that rule. The target itself
-# (with rule key and severity added) is made by modules/audit-rules from the `destination` output.
+# EventBridge -> function: one permission per alert rule, naming exactly that rule, while they fit the
+# budget; past it, one permission for every rule of this pipeline. The target itself (with rule key and
+# severity added) is made by modules/audit-rules from the `destination` output.
 ################################################################################
 
+locals {
+  function_arn = "${local.arn_prefix}:lambda:${var.region}:${local.account_id}:function:${var.name}"
+  # Each permission is one statement of the function's resource policy, as Lambda stores it:
+  # {"Sid":"AllowEventBridge-<key>","Effect":"Allow","Principal":{"Service":"events.amazonaws.com"},
+  # "Action":"lambda:InvokeFunction","Resource":"<function>","Condition":{"ArnLike":{"AWS:SourceArn":"<rule>"}}},
+  # 184 bytes around the key, the function ARN and the rule ARN.
+  rule_permission_bytes = sum(concat([0], [for k, r in var.rules : 184 + length(k) + length(local.function_arn) + length(r.rule_arn)]))
+  permissions = (var.rule_arn_pattern == null || local.rule_permission_bytes <= var.permissions_max_bytes
+    ? { for k, r in var.rules : k => r.rule_arn }
+    : { pipeline-rules = var.rule_arn_pattern }
+  )
+}
+
 resource "aws_lambda_permission" "events" {
-  for_each = var.create ? var.rules : {}
+  for_each = var.create ? local.permissions : {}
 
   region        = var.region
   statement_id  = "AllowEventBridge-${each.key}"
   action        = "lambda:InvokeFunction"
   function_name = module.function.function_name
   principal     = "events.amazonaws.com"
-  source_arn    = each.value.rule_arn
+  source_arn    = each.value
 }
 
 locals {

@@ -50,8 +50,9 @@ variable "tags" {
 variable "rules" {
   description = <<-EOT
     EventBridge rules routed to the alert function, keyed by rule key (the catalog key, e.g.
-    "oauth-client-delete"). Each gets a Lambda permission naming exactly its rule_arn, and an input
-    transformer in the `destination` output that sends
+    "oauth-client-delete"). Each gets a Lambda permission naming exactly its rule_arn (until they pass
+    permissions_max_bytes, see rule_arn_pattern), and an input transformer in the `destination` output
+    that sends
     {"rule": key, "severity", "title", "runbook_url", "event": <the whole event>}. The targets
     themselves are made by modules/audit-rules, with every other target of the pipeline.
   EOT
@@ -81,6 +82,29 @@ variable "rules" {
   validation {
     condition     = alltrue([for k, r in var.rules : r.runbook_url == "" || can(regex("^https://", r.runbook_url))])
     error_message = "rules[*].runbook_url must be empty or an https:// URL."
+  }
+}
+
+
+variable "rule_arn_pattern" {
+  description = "Every rule of this pipeline, as modules/audit-rules gives it (`rule_arn_pattern`: arn:...:rule/<bus>/<name>-*). Once one permission per rule would take more than permissions_max_bytes of the function's resource policy (Lambda allows 20 KB for all its statements), one permission with this pattern replaces them. null keeps one permission per rule, however many."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.rule_arn_pattern == null || can(regex("^arn:aws[a-z-]*:events:[a-z0-9-]+:[0-9]{12}:rule/.+-\\*$", var.rule_arn_pattern))
+    error_message = "rule_arn_pattern must be this pipeline's rule ARN prefix ending in -*, like arn:aws:events:eu-west-1:123456789012:rule/<bus>/<name>-* (modules/audit-rules `rule_arn_pattern`)."
+  }
+}
+
+variable "permissions_max_bytes" {
+  description = "How much of the function's 20,480-byte resource policy the per-rule permissions may take before rule_arn_pattern replaces them; the rest is headroom for permissions added outside this module."
+  type        = number
+  default     = 16384
+
+  validation {
+    condition     = var.permissions_max_bytes > 0 && var.permissions_max_bytes <= 20480
+    error_message = "permissions_max_bytes must be 1 to 20480 (Lambda's resource policy quota)."
   }
 }
 

@@ -193,6 +193,21 @@ def test_queue_policies_name_every_rule_of_the_pipeline_once_exact_arns_no_longe
         assert len(json.dumps(document, separators=(",", ":")).encode()) < SQS_QUEUE_POLICY, name
 
 
+def test_alert_permissions_name_every_rule_of_the_pipeline_once_per_rule_ones_pass_the_budget(tf_plan):
+    """40 alert rules would take about 18 KB of the alert function's 20 KB resource policy, one statement
+    each: past the module's 16 KB budget one permission names every rule of this pipeline instead."""
+    plan = tf_plan(Path(__file__).parent / "fixtures" / "large_config")
+    (bus,) = plan.resources("aws_cloudwatch_event_bus")
+    alert_rules = [t for t in plan.resources("aws_cloudwatch_event_target") if t.values["target_id"].endswith("-alert")]
+    assert len(alert_rules) >= 40
+    permissions = [p.values for p in plan.resources("aws_lambda_permission")
+                   if p.address.startswith("module.genesys_audit.module.alerting.")]
+    assert [(p["statement_id"], p["source_arn"]) for p in permissions] == [
+        ("AllowEventBridge-pipeline-rules",
+         f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{bus.values['name']}/genesys-audit-prod01-*")
+    ]
+
+
 def test_alert_permissions_name_exactly_the_alert_rules(applied):
     routed = _routed(applied, ALERT_FUNCTION)
     permissions = [p for p in applied.resources("aws_lambda_permission") if p.values["function_name"].endswith("alert")]
