@@ -161,6 +161,8 @@ def test_parse_json_keeps_finite_floats_and_depth_64() -> None:
 def test_lone_surrogate_path_names_the_string_or_key() -> None:
     assert normalize.lone_surrogate_path({"a": [1, {"b": "x\ud800"}]}, "body") == "body.a[1].b"
     assert normalize.lone_surrogate_path({"\udc00k": 1}, "body") == "body.\\udc00k (key)"
+    # other characters beyond ASCII in the same key stay as they are (only the surrogate is escaped)
+    assert normalize.lone_surrogate_path({"é": {"\ud800\u00a0": None}}, "body") == "body.é.\\ud800\u00a0 (key)"
     assert normalize.lone_surrogate_path({"ok": "\U0001f600"}, "body") is None
 
 

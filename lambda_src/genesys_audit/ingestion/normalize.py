@@ -98,7 +98,7 @@ def lone_surrogate_path(value: Any, where: str = "") -> str | None:
         elif isinstance(node, dict):
             for key, child in node.items():
                 if not _encodable(key):
-                    return f"{path}.{key.encode('utf-8', 'backslashreplace').decode('ascii')} (key)"
+                    return f"{path}.{key.encode('utf-8', 'backslashreplace').decode('utf-8')} (key)"
                 stack.append((child, f"{path}.{key}"))
         elif isinstance(node, list):
             stack.extend((child, f"{path}[{n}]") for n, child in enumerate(node))
