@@ -59,13 +59,14 @@ def _plan(path: Path) -> harness.Plan:
 
 def _hashes(plan: harness.Plan) -> dict[str, str]:
     return {
-        d.address.split(".")[1]: d.values["output_base64sha256"] for d in plan.data_sources("archive_file")
+        d.address.split('"')[1]: d.values["output_base64sha256"]
+        for d in plan.data_sources("archive_file") if d.address.startswith("module.function[")
     }
 
 
 def _zip(plan: harness.Plan, fixture_dir: Path, handler: str, tmp_path: Path) -> Path:
     """Rebuild a planned zip from its planned inputs and prove it is the planned one."""
-    data = next(d for d in plan.data_sources("archive_file") if d.address.startswith(f"module.{handler}."))
+    data = next(d for d in plan.data_sources("archive_file") if d.address.startswith(f'module.function["{handler}"].'))
     out = tmp_path / f"{handler}.zip"
     rebuilt = standin_archive.build(
         {
@@ -89,7 +90,7 @@ def _zip_names(plan: harness.Plan, fixture_dir: Path, handler: str, tmp_path: Pa
 
 
 def _function(plan: harness.Plan, handler: str) -> dict:
-    return plan.resource(f"module.{handler}.aws_lambda_function.this[0]").values
+    return plan.resource(f'module.function["{handler}"].aws_lambda_function.this[0]').values
 
 
 def test_layers_public_powertools_by_region_and_architecture_or_user_built(plan):
@@ -108,7 +109,7 @@ def test_layers_public_powertools_by_region_and_architecture_or_user_built(plan)
 def test_function_takes_handler_hash_and_layers_from_the_package(plan):
     fn = _function(plan, "alert")
     archive = plan.data_sources("archive_file")
-    alert = next(d for d in archive if d.address.startswith("module.alert."))
+    alert = next(d for d in archive if d.address.startswith('module.function["alert"].'))
     assert fn["source_code_hash"] == alert.values["output_base64sha256"]
     assert fn["filename"] == alert.values["output_path"]
     assert fn["filename"].endswith(f"/.build/lambda/pkg-alert-{REGION}.zip")
