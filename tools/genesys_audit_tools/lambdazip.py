@@ -1,7 +1,7 @@
 """What each Lambda zip holds: its handler package and the library modules that handler imports.
 
 `python -m genesys_audit_tools.lambdazip` writes `lambda_src/packages.json`, `{handler package: [files]}`,
-which `modules/lambda-package` reads to leave every other file out of the zip (`--check` only reports
+which `modules/lambda-function` reads to leave every other file out of the zip (`--check` only reports
 whether the committed manifest is stale). Imports are found statically, at any depth of a module (lazy
 imports inside functions count; `if TYPE_CHECKING:` blocks do not), and followed transitively; a module
 brings the `__init__.py` of each package above it, as Python imports those first.
