@@ -311,6 +311,11 @@ module "queue" {
   tags                       = local.tags
 }
 
+# Every dead-letter queue of the pipeline: each alarms as soon as one message is in it, and the dashboard shows them.
+locals {
+  dead_letter_queue_names = compact([module.bus.dlq_name, module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name, module.threshold.dlq_name])
+}
+
 module "monitoring" {
   source = "./modules/monitoring"
 
@@ -321,7 +326,7 @@ module "monitoring" {
   partition               = local.partition
   event_bus_name          = local.bus_name
   rule_names              = module.rules.targeted_rule_names
-  dead_letter_queue_names = compact([module.bus.dlq_name, module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name])
+  dead_letter_queue_names = local.dead_letter_queue_names
   silence                 = { enabled = var.trail.enabled, rule_name = module.rules.trail_rule_name, hours = var.monitoring.silence_hours }
   ops_topic_arn           = var.monitoring.ops_topic_arn
   kms_key_arn             = local.key_arn
@@ -482,7 +487,7 @@ module "hunting" {
     event_bus_name          = local.bus_name
     trail_rule_name         = module.rules.trail_rule_name
     rule_names              = module.rules.targeted_rule_names
-    dead_letter_queue_names = compact([module.bus.dlq_name, module.rules.dlq_name, module.queue.dlq_name, module.alerting.dlq_name, module.threshold.dlq_name])
+    dead_letter_queue_names = local.dead_letter_queue_names
     alert_service           = var.alerting.enabled ? "${var.name}-alert" : null
     alarm_arns              = [for a in module.monitoring.alarm_names : "arn:${local.partition}:cloudwatch:${var.region}:${local.account_id}:alarm:${a}"]
     silence_hours           = var.monitoring.silence_hours

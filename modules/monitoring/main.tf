@@ -115,7 +115,7 @@ resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
 
   region              = var.region
   alarm_name          = "${each.value}-not-empty"
-  alarm_description   = "Audit events are waiting in ${each.value}: inspect them and redrive."
+  alarm_description   = "Audit events are waiting in ${each.value}, which a target or function could not take after its retries: fix the cause (the target's or function's log), then redrive them (to a function: re-invoke it with each message body)."
   namespace           = "AWS/SQS"
   metric_name         = "ApproximateNumberOfMessagesVisible"
   dimensions          = { QueueName = each.value }

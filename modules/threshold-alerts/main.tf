@@ -55,11 +55,6 @@ resource "aws_dynamodb_table" "counts" {
 }
 
 ################################################################################
-# Dead-letter queue of failed asynchronous invocations (after Lambda's retries)
-################################################################################
-
-
-################################################################################
 # Function: count in its table, publish to the alert topic, dead-letter to its queue; nothing else
 ################################################################################
 
@@ -150,7 +145,7 @@ resource "aws_lambda_permission" "events" {
 }
 
 ################################################################################
-# Alarms: the function failed (it is retried, then dead-lettered), and something was dead-lettered
+# Alarm: the function failed (it is retried, then dead-lettered; the root's monitoring alarms on that queue)
 ################################################################################
 
 resource "aws_cloudwatch_metric_alarm" "errors" {
@@ -163,26 +158,6 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   metric_name         = "Errors"
   dimensions          = { FunctionName = var.name }
   statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = compact([var.ops_topic_arn])
-  ok_actions          = compact([var.ops_topic_arn])
-  tags                = var.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "dlq_depth" {
-  count = var.create ? 1 : 0
-
-  region              = var.region
-  alarm_name          = "${local.dlq_name}-not-empty"
-  alarm_description   = "Matched events the threshold function could not count or alert on after its retries are in ${local.dlq_name}: fix the cause (its log), then re-invoke the function with each message body."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = local.dlq_name }
-  statistic           = "Maximum"
   period              = 300
   evaluation_periods  = 1
   threshold           = 0
