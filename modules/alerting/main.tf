@@ -34,7 +34,7 @@ locals {
     var.slack_secret_arn == null ? {} : { SLACK_SECRET_ARN = var.slack_secret_arn },
     var.teams_secret_arn == null ? {} : { TEAMS_SECRET_ARN = var.teams_secret_arn },
     var.pagerduty_secret_arn == null ? {} : { PAGERDUTY_SECRET_ARN = var.pagerduty_secret_arn },
-    local.enrichment_environment,
+    module.enrichment.environment,
   )
 }
 
@@ -190,8 +190,18 @@ resource "aws_dynamodb_table" "idempotency" {
 # Function (modules/lambda-function): package, role, log group, Lambda
 ################################################################################
 
+module "enrichment" {
+  source = "../genesys-enrichment"
+
+  create     = var.create
+  enrichment = var.enrichment
+  region     = var.region
+}
+
 data "aws_iam_policy_document" "function" {
   count = var.create ? 1 : 0
+
+  source_policy_documents = compact([module.enrichment.policy_json])
 
   statement {
     sid       = "PublishAlerts"
@@ -239,29 +249,6 @@ data "aws_iam_policy_document" "function" {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = ["sns.${var.region}.amazonaws.com", "sqs.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com", "lambda.${var.region}.amazonaws.com"]
-      }
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.enrichment.enabled ? [1] : []
-    content {
-      sid       = "ReadGenesysEnrichmentCredentials"
-      actions   = ["secretsmanager:GetSecretValue"]
-      resources = [var.enrichment.credentials_secret_arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.enrichment.enabled && var.enrichment.credentials_kms_key_arn != null ? [1] : []
-    content {
-      sid       = "DecryptGenesysEnrichmentCredentials"
-      actions   = ["kms:Decrypt"]
-      resources = [var.enrichment.credentials_kms_key_arn]
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["secretsmanager.${var.region}.amazonaws.com"]
       }
     }
   }

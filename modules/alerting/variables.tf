@@ -330,19 +330,5 @@ variable "enrichment" {
   })
   default  = {}
   nullable = false
-
-  validation {
-    condition     = !var.enrichment.enabled || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", coalesce(var.enrichment.credentials_secret_arn, "-")))
-    error_message = "enrichment.enabled needs enrichment.credentials_secret_arn, a Secrets Manager secret ARN such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:genesys-audit/enrichment-AbCdEf; got \"${coalesce(var.enrichment.credentials_secret_arn, "null")}\"."
-  }
-
-  validation {
-    condition     = !var.enrichment.enabled || contains(local.enrichment_residency.genesys_domains, coalesce(var.enrichment.genesys_region, "-"))
-    error_message = "enrichment.genesys_region must be a Genesys Cloud region domain such as \"mypurecloud.ie\" (login.mypurecloud.ie): ${join(", ", local.enrichment_residency.genesys_domains)}; got \"${coalesce(var.enrichment.genesys_region, "null")}\"."
-  }
-
-  validation {
-    condition     = var.enrichment.budget_ms >= 100 && var.enrichment.budget_ms <= 10000 && floor(var.enrichment.budget_ms) == var.enrichment.budget_ms
-    error_message = "enrichment.budget_ms must be a whole number of milliseconds from 100 to 10000 (the time one alert may wait for names); got ${var.enrichment.budget_ms}."
-  }
+  # validated by modules/genesys-enrichment
 }

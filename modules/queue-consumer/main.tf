@@ -41,8 +41,18 @@ resource "aws_dynamodb_table" "idempotency" {
   tags = var.tags
 }
 
+module "enrichment" {
+  source = "../genesys-enrichment"
+
+  create     = var.create
+  enrichment = var.enrichment
+  region     = var.region
+}
+
 data "aws_iam_policy_document" "function" {
   count = var.create ? 1 : 0
+
+  source_policy_documents = compact([module.enrichment.policy_json])
 
   statement {
     sid       = "ConsumeTheDetectionsQueue"
@@ -68,29 +78,6 @@ data "aws_iam_policy_document" "function" {
       values   = ["sqs.${var.region}.amazonaws.com", "dynamodb.${var.region}.amazonaws.com", "lambda.${var.region}.amazonaws.com"]
     }
   }
-
-  dynamic "statement" {
-    for_each = var.enrichment.enabled ? [1] : []
-    content {
-      sid       = "ReadGenesysEnrichmentCredentials"
-      actions   = ["secretsmanager:GetSecretValue"]
-      resources = [var.enrichment.credentials_secret_arn]
-    }
-  }
-
-  dynamic "statement" {
-    for_each = var.enrichment.enabled && var.enrichment.credentials_kms_key_arn != null ? [1] : []
-    content {
-      sid       = "DecryptGenesysEnrichmentCredentials"
-      actions   = ["kms:Decrypt"]
-      resources = [var.enrichment.credentials_kms_key_arn]
-      condition {
-        test     = "StringEquals"
-        variable = "kms:ViaService"
-        values   = ["secretsmanager.${var.region}.amazonaws.com"]
-      }
-    }
-  }
 }
 
 module "function" {
@@ -111,7 +98,7 @@ module "function" {
     FINDING_SINK                      = var.finding_sink
     POWERTOOLS_SERVICE_NAME           = "consumer"
     POWERTOOLS_METRICS_NAMESPACE      = var.metrics_namespace
-  }, local.enrichment_environment)
+  }, module.enrichment.environment)
   package               = var.package
   memory_size           = var.memory_size
   timeout               = var.timeout
