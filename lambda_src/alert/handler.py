@@ -21,7 +21,7 @@ from genesys_audit.alerting.message import Alert, AlertInputError, build_alert, 
 from genesys_audit.alerting.service import NoChannelDelivered, channels_for, send_alert
 from genesys_audit.alerting.settings import AlertSettings
 from genesys_audit.audit import AuditView
-from genesys_audit.awsclient import make_client
+from genesys_audit.awsclient import lazy_client
 from genesys_audit.enrichment.names import Names
 from genesys_audit.enrichment.settings import resolver_for
 from genesys_audit.idempotency import Once, StoreUnavailable
@@ -30,7 +30,6 @@ from genesys_audit.telemetry import entry_point, logger_and_metrics
 
 SETTINGS = AlertSettings.from_env()
 logger, metrics = logger_and_metrics()
-SNS: Any = None
 
 M_SENT = "AlertsSent"
 M_DUPLICATE = "AlertDuplicatesSuppressed"
@@ -40,22 +39,9 @@ M_DEDUP_UNAVAILABLE = "AlertDeduplicationUnavailable"  # so does its -deduplicat
 M_NAMES_UNAVAILABLE = "AlertNamesUnavailable"  # enrichment enabled, some or all names not looked up in time
 
 
-def _sns() -> Any:
-    global SNS  # noqa: PLW0603 - the one cached client
-    if SNS is None:
-        SNS = make_client("sns")
-    return SNS
-
-
-DYNAMODB: Any = None
-
-
-def _dynamodb() -> Any:
-    """The client of the names cache in the idempotency table (created on first use, short timeouts)."""
-    global DYNAMODB  # noqa: PLW0603 - the one cached client
-    if DYNAMODB is None:
-        DYNAMODB = make_client("dynamodb", max_attempts=1, connect_timeout=0.5, read_timeout=0.5)
-    return DYNAMODB
+_sns = lazy_client("sns")
+# The names cache in the idempotency table: short timeouts, no retries (names are optional).
+_dynamodb = lazy_client("dynamodb", max_attempts=1, connect_timeout=0.5, read_timeout=0.5)
 
 
 def _read_secret(secret_id: str) -> str:

@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from genesys_audit.audit import AuditView
+from genesys_audit.awsclient import lazy_client
 from genesys_audit.consumer.service import consume, load_sink, parse_message
 from genesys_audit.consumer.settings import ConsumerSettings
 from genesys_audit.enrichment.names import Names
@@ -40,17 +41,8 @@ def _log_finding(item: dict[str, Any]) -> None:
 
 
 SINK = load_sink(SETTINGS.sink, _log_finding)
-DYNAMODB: Any = None
-
-
-def _dynamodb() -> Any:
-    """The client of the names cache in the idempotency table (created on first use, short timeouts)."""
-    global DYNAMODB  # noqa: PLW0603 - the one cached client
-    if DYNAMODB is None:
-        from genesys_audit.awsclient import make_client
-
-        DYNAMODB = make_client("dynamodb", max_attempts=1, connect_timeout=0.5, read_timeout=0.5)
-    return DYNAMODB
+# The names cache in the idempotency table: short timeouts, no retries (names are optional).
+_dynamodb = lazy_client("dynamodb", max_attempts=1, connect_timeout=0.5, read_timeout=0.5)
 
 
 NAMES = resolver_for(SETTINGS.enrichment, get_secret_string, table=SETTINGS.idempotency.table, dynamodb=_dynamodb)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from typing import Any
 
 
@@ -20,3 +22,14 @@ def make_client(service: str, *, max_attempts: int = 3, connect_timeout: float =
             read_timeout=read_timeout,
         ),
     )
+
+
+def lazy_client(service: str, **config: Any) -> Callable[[], Any]:
+    """A function returning the container's one client for `service` (make_client's `config`), created on
+    its first call: an invocation that never needs the client never pays for it."""
+
+    @functools.cache
+    def client() -> Any:
+        return make_client(service, **config)
+
+    return client

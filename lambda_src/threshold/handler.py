@@ -16,7 +16,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from genesys_audit.alerting.channels import sns_channel
 from genesys_audit.alerting.message import Alert
 from genesys_audit.alerting.service import send_alert
-from genesys_audit.awsclient import make_client
+from genesys_audit.awsclient import lazy_client
 from genesys_audit.telemetry import entry_point, logger_and_metrics
 from genesys_audit.threshold.counting import Counter, ThresholdInputError
 from genesys_audit.threshold.service import parse, process
@@ -24,8 +24,6 @@ from genesys_audit.threshold.settings import ThresholdSettings
 
 SETTINGS = ThresholdSettings.from_env()
 logger, metrics = logger_and_metrics()
-SNS: Any = None
-DYNAMODB: Any = None
 
 M_COUNTED = "ThresholdEventsCounted"
 M_DUPLICATE = "ThresholdDuplicatesIgnored"
@@ -33,18 +31,8 @@ M_ALERTED = "ThresholdAlertsSent"
 SEND_SECONDS = 10.0
 
 
-def _sns() -> Any:
-    global SNS  # noqa: PLW0603 - the one cached client
-    if SNS is None:
-        SNS = make_client("sns")
-    return SNS
-
-
-def _dynamodb() -> Any:
-    global DYNAMODB  # noqa: PLW0603 - the one cached client
-    if DYNAMODB is None:
-        DYNAMODB = make_client("dynamodb")
-    return DYNAMODB
+_sns = lazy_client("sns")
+_dynamodb = lazy_client("dynamodb")
 
 
 CHANNELS = [sns_channel(_sns, SETTINGS.topic_arn)]
