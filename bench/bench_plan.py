@@ -18,36 +18,16 @@ Run: `.venv/bin/python bench/bench_plan.py [--full-schema providers-schema.json.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from genesys_audit_tools import harness
+from genesys_audit_tools import envvars, harness
 from genesys_audit_tools.standin import schemas
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "complete"
 TARGET_SECONDS = 4.0
 
-
-@contextmanager
-def _env(values: dict[str, str | None]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    try:
-        for key, value in values.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     totals: dict[str, list[float]] = {name: [] for name in variants}
     for run in range(args.runs + 1):
         for name, env in variants.items():
-            with _env(env):
+            with envvars.patched(env):
                 outcome = harness.try_plan(EXAMPLE)
             if not outcome.ok:
                 print(outcome.output)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -13,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from genesys_audit_tools import harness
+from genesys_audit_tools import envvars, harness
 from genesys_audit_tools.rules import Event, load_corpus
 from genesys_audit_tools.simulate import findings as finding_sink
 from genesys_audit_tools.simulate import topology as topo
@@ -191,18 +190,11 @@ class Simulator:
             f"{len(topology.log_groups)} log groups, {len(topology.topics)} topics, "
             f"{len({f.arn for f in topology.functions.values()})} functions, {len(topology.firehoses)} streams"
         )
-        saved = {k: os.environ.get(k) for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
-        os.environ.update(
-            {
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
-                "AWS_SESSION_TOKEN": "testing",
-            }
-        )
+        credentials = dict.fromkeys(("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), "testing")
         chat, hec = Receiver().start(), Receiver().start()
         enriching = any(f.environment.get("GENESYS_ENRICHMENT_ENABLED") == "true" for f in topology.functions.values())
         try:
-            with mock_aws(), contextlib.ExitStack() as stack:
+            with envvars.patched(credentials), mock_aws(), contextlib.ExitStack() as stack:
                 if enriching:  # the functions read names from the fake Genesys API on 127.0.0.1
                     slow = {f"/api/v2/users/{SLOW_USER_ID}": SLOW_LOOKUP_SECONDS}
                     fake = FakeGenesys(directory=sample_directory(), slow_paths=slow)
@@ -211,11 +203,6 @@ class Simulator:
         finally:
             chat.stop()
             hec.stop()
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
 
     def _simulate(
         self, topology: topo.Topology, events: list[Event], chat: Receiver, hec: Receiver, started: float

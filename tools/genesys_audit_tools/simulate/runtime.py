@@ -6,16 +6,16 @@ import contextlib
 import importlib
 import importlib.util
 import io
-import os
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from genesys_audit_tools import envvars
 from genesys_audit_tools.simulate.topology import Function
 
 
@@ -39,19 +39,6 @@ class LambdaContext:
         """Milliseconds left before the simulated timeout."""
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
-
-@contextlib.contextmanager
-def _environment(variables: Mapping[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in variables}
-    os.environ.update(variables)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 class LambdaRuntime:
@@ -104,7 +91,7 @@ class LambdaRuntime:
             )
             assert private is not None and private.loader is not None
             module = importlib.util.module_from_spec(private)
-            with _environment(self.environment(function)):
+            with envvars.patched(self.environment(function)):
                 private.loader.exec_module(module)
             self._modules[function.arn] = module
         return getattr(self._modules[function.arn], attribute)
@@ -116,7 +103,7 @@ class LambdaRuntime:
         output = io.StringIO()
         started, result = time.monotonic(), None
         try:
-            with _environment(self.environment(function)), contextlib.redirect_stdout(output):
+            with envvars.patched(self.environment(function)), contextlib.redirect_stdout(output):
                 result = handler(payload, context)
                 return result
         finally:
